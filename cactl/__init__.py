@@ -1,0 +1,9 @@
+"""cactl: credit assignment for reinforcement learning on large language models.
+
+The survey's method inventory, its reporting checklist as a machine-checkable audit, its
+method-selection decision tree, and torch credit estimators scored on controlled bifurcation
+tasks (Zhang, "From Reasoning to Agentic: Credit Assignment in Reinforcement Learning for
+Large Language Models", arXiv 2604.09459).
+"""
+
+__version__ = "0.1.0"

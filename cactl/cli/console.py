@@ -1,0 +1,60 @@
+"""One place that owns stdout and stderr for every command.
+
+- Reports (tables, JSON, markdown, ...) go to stdout; messages, progress and summaries to stderr,
+  so ``cactl ... --format json | jq`` always works.
+- Colour only on a terminal; ``NO_COLOR`` is honoured (rich does both); prompts only when stdin
+  is a terminal.
+- Consoles are made per call, so tests that swap ``sys.stdout`` see the output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from rich.console import Console
+
+
+def _width() -> int | None:
+    columns = os.environ.get("COLUMNS")
+    if columns and columns.isdigit():
+        return int(columns)
+    return None if sys.stdout.isatty() else 100
+
+
+def out() -> Console:
+    """Console on stdout, for reports."""
+    return Console(file=sys.stdout, width=_width(), highlight=False, soft_wrap=False)
+
+
+def err() -> Console:
+    """Console on stderr, for messages, warnings and progress."""
+    return Console(file=sys.stderr, width=_width(), highlight=False, soft_wrap=False)
+
+
+def emit_json(document: Any) -> None:
+    """Print one JSON document on stdout and nothing else."""
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def emit_text(text: str) -> None:
+    """Print plain text on stdout exactly as given (CSV, markdown, LaTeX, XML...)."""
+    sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+
+
+def stdin_is_interactive() -> bool:
+    """Whether prompting makes sense: stdin is a terminal."""
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def warn(message: str) -> None:
+    err().print(f"[yellow]warning:[/] {message}", markup=True)
+
+
+def note(message: str) -> None:
+    err().print(message, markup=False)

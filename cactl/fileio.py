@@ -1,0 +1,27 @@
+"""Writing output files whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from cactl.errors import InputError
+
+
+def write_atomic(path: Path | str, content: str | bytes) -> None:
+    """Write ``content`` to ``path`` through a temporary file in the same folder and a rename,
+    so a reader never sees half a file and a failure leaves no file behind."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError("output folder does not exist", file=str(folder))
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,64 @@
+"""Built-in data files (inventory, checklists, decision trees), found the same way from a
+wheel and from an editable install: through ``importlib.resources`` on ``cactl.data``.
+
+The repository's top-level ``checklists/`` and ``decision_tree/`` are links to the folders
+under ``cactl/data/``, so the files a user browses are the files the package ships.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cactl.errors import InputError, did_you_mean
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+DATA_PACKAGE = "cactl.data"
+
+
+def data_dir(kind: str) -> Traversable:
+    """The folder of built-in data of one kind: ``inventory``, ``checklists``, ``decision_tree``."""
+    return resources.files(DATA_PACKAGE).joinpath(kind)
+
+
+def builtin_names(kind: str, suffix: str = ".yaml") -> list[str]:
+    """Names (file stems) of the built-in files of one kind."""
+    folder = data_dir(kind)
+    return sorted(
+        entry.name[: -len(suffix)]
+        for entry in folder.iterdir()
+        if entry.is_file() and entry.name.endswith(suffix)
+    )
+
+
+def read_builtin(kind: str, name: str, suffix: str = ".yaml") -> str:
+    """Text of one built-in data file."""
+    text: str = data_dir(kind).joinpath(name + suffix).read_text(encoding="utf-8")
+    return text
+
+
+def resolve(kind: str, name_or_path: str, *, what: str, suffix: str = ".yaml") -> tuple[str, str]:
+    """``(text, display_name)`` for a built-in name or a path to a file.
+
+    A path is anything that exists on disk or contains a path separator or the suffix;
+    anything else must be a built-in name.
+    """
+    looks_like_path = (
+        "/" in name_or_path or "\\" in name_or_path or name_or_path.endswith((suffix, ".yml"))
+    )
+    if looks_like_path or Path(name_or_path).exists():
+        from cactl.yamlsrc import read_text
+
+        return read_text(name_or_path, what=what), name_or_path
+    names = builtin_names(kind, suffix)
+    if name_or_path in names:
+        return read_builtin(kind, name_or_path, suffix), f"{name_or_path} (built-in)"
+    raise InputError(
+        f"no built-in {what} named {name_or_path!r} and no such file",
+        expected="one of " + ", ".join(names) + " or a path to a YAML file",
+        found=repr(name_or_path),
+        hint=did_you_mean(name_or_path, names),
+    )

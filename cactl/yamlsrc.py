@@ -1,0 +1,338 @@
+"""YAML that remembers where every value came from.
+
+``load_yaml`` parses with PyYAML's composer (which keeps marks), refuses duplicate keys,
+reads only ``true``/``false`` as booleans (YAML 1.2 style: ``yes``, ``no``, ``on``, ``off``
+stay strings), and returns the plain data together with a :class:`Positions` map from a field
+path (a tuple of keys and list indices) to its 1-based line and column.
+
+``validation_errors`` maps a pydantic ``ValidationError`` onto those positions, so every
+schema error names file, line, column, field, expected and found, and an unknown key gets a
+"did you mean".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from cactl.errors import InputError, InputErrors, did_you_mean
+
+PathKey = tuple[str | int, ...]
+
+
+class _StrictBoolLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans: only true/false (any case)."""
+
+
+_StrictBoolLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictBoolLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+@dataclass
+class Positions:
+    """Where each value of a YAML document sits (1-based line and column)."""
+
+    file: str
+    lines: list[str] = field(default_factory=list)
+    marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int, int] | None:
+        """Line and column of the value at ``path`` (or of its key), else of the nearest parent."""
+        probe: PathKey = tuple(path)
+        table = self.key_marks if key else self.marks
+        if probe in table:
+            return table[probe]
+        while probe:
+            probe = probe[:-1]
+            if probe in self.marks:
+                return self.marks[probe]
+        return self.marks.get((), None)
+
+    def exact(self, path: Sequence[str | int]) -> bool:
+        return tuple(path) in self.marks
+
+    def line_text(self, line: int | None) -> str | None:
+        if line is None or not 1 <= line <= len(self.lines):
+            return None
+        return self.lines[line - 1]
+
+    def error(
+        self,
+        path: Sequence[str | int],
+        message: str,
+        *,
+        key: bool = False,
+        expected: str | None = None,
+        found: str | None = None,
+        hint: str | None = None,
+    ) -> InputError:
+        """An :class:`InputError` located at ``path``."""
+        where = self.locate(path, key=key)
+        line, column = where if where else (None, None)
+        return InputError(
+            message,
+            file=self.file,
+            line=line,
+            column=column,
+            field=format_path(path) or None,
+            expected=expected,
+            found=found,
+            hint=hint,
+            source_line=self.line_text(line),
+        )
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """``a.b[2].c`` for ``("a", "b", 2, "c")``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _walk(
+    node: yaml.Node, path: PathKey, loader: _StrictBoolLoader, positions: Positions
+) -> tuple[Any, list[InputError]]:
+    positions.marks[path] = _mark(node)
+    errors: list[InputError] = []
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                line, column = _mark(key_node)
+                errors.append(
+                    InputError(
+                        "a key must be a plain scalar",
+                        file=positions.file,
+                        line=line,
+                        column=column,
+                        field=format_path(path) or None,
+                        source_line=positions.line_text(line),
+                    )
+                )
+                continue
+            key = loader.construct_object(key_node)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                key = str(key)
+            child = (*path, key if isinstance(key, str) else str(key))
+            if key in result:
+                line, column = _mark(key_node)
+                first = positions.key_marks.get(child)
+                errors.append(
+                    InputError(
+                        f"duplicate key {key!r}",
+                        file=positions.file,
+                        line=line,
+                        column=column,
+                        field=format_path(child),
+                        hint=f"first defined on line {first[0]}" if first else None,
+                        source_line=positions.line_text(line),
+                    )
+                )
+                continue
+            positions.key_marks[child] = _mark(key_node)
+            value, child_errors = _walk(value_node, child, loader, positions)
+            errors.extend(child_errors)
+            result[child[-1]] = value
+        return result, errors
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item_node in enumerate(node.value):
+            value, child_errors = _walk(item_node, (*path, index), loader, positions)
+            errors.extend(child_errors)
+            items.append(value)
+        return items, errors
+    return loader.construct_object(node, deep=True), errors
+
+
+def load_yaml_text(text: str, file: str) -> tuple[Any, Positions]:
+    """Parse one YAML document from ``text``; raise :class:`InputError` on any problem."""
+    positions = Positions(file=file, lines=text.splitlines())
+    loader = _StrictBoolLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else None
+            column = mark.column + 1 if mark else None
+            problem = exc.problem or exc.context or "invalid YAML"
+            raise InputError(
+                f"YAML syntax error: {problem}",
+                file=file,
+                line=line,
+                column=column,
+                source_line=positions.line_text(line),
+            ) from None
+        except yaml.YAMLError as exc:
+            raise InputError(f"YAML error: {exc}", file=file) from None
+        if node is None:
+            return None, positions
+        try:
+            data, errors = _walk(node, (), loader, positions)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else None
+            raise InputError(
+                f"YAML error: {exc.problem or exc.context}",
+                file=file,
+                line=line,
+                column=mark.column + 1 if mark else None,
+                source_line=positions.line_text(line),
+            ) from None
+        except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+            raise InputError(f"YAML error: {exc}", file=file) from None
+    finally:
+        loader.dispose()
+    if errors:
+        raise InputErrors(errors) if len(errors) > 1 else errors[0]
+    return data, positions
+
+
+def read_text(path: Path | str, *, what: str = "file") -> str:
+    """Read a UTF-8 text file or raise an :class:`InputError` that says why not."""
+    file = Path(path)
+    try:
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{what} not found", file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError(f"{what} is a directory, expected a file", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} is not UTF-8 text (byte {exc.start})", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror}", file=str(path)) from None
+
+
+def load_yaml(path: Path | str, *, what: str = "file") -> tuple[Any, Positions]:
+    """Read and parse a YAML file (see :func:`load_yaml_text`)."""
+    return load_yaml_text(read_text(path, what=what), str(path))
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def _model_fields_at(model: type[BaseModel], path: Sequence[str | int]) -> list[str]:
+    """Field names (aliases where set) of the model that owns the last key of ``path``."""
+    current: Any = model
+    for part in path[:-1]:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        info = current.model_fields.get(part)
+        if info is None:
+            return []
+        current = _inner_model(info.annotation)
+        if current is None:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [info.alias or name for name, info in current.model_fields.items()]
+    return []
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "finite_number": "a finite number",
+}
+
+
+def validation_errors(
+    exc: ValidationError, positions: Positions, model: type[BaseModel] | None = None
+) -> InputErrors:
+    """All errors of a pydantic validation, each located in the YAML source."""
+    errors: list[InputError] = []
+    for item in exc.errors(include_url=False):
+        loc = [part for part in item["loc"] if isinstance(part, (str, int))]
+        # pydantic adds the tag of a tagged union / function validators to loc; drop
+        # path parts that are not in the document when a shorter prefix is.
+        kind = item["type"]
+        found = _describe(item.get("input"))
+        if kind == "extra_forbidden":
+            name = str(loc[-1]) if loc else "?"
+            known = _model_fields_at(model, loc) if model else []
+            hint = did_you_mean(name, known)
+            if not hint and known:
+                hint = "known keys: " + ", ".join(known)
+            errors.append(positions.error(loc, f"unknown key {name!r}", key=True, hint=hint))
+            continue
+        if kind == "missing":
+            errors.append(
+                positions.error(
+                    loc,
+                    "required key is missing"
+                    + (
+                        ""
+                        if positions.exact(loc)
+                        else f" (under {format_path(loc[:-1]) or 'the top level'})"
+                    ),
+                )
+            )
+            continue
+        expected = _EXPECTED.get(kind)
+        if kind in {"enum", "literal_error"}:
+            context = item.get("ctx") or {}
+            expected = "one of " + str(context.get("expected", "the allowed values"))
+        message = item["msg"]
+        if message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        errors.append(
+            positions.error(
+                loc,
+                message[0].lower() + message[1:] if message else "invalid value",
+                expected=expected,
+                found=None if kind.startswith("value_error") else found,
+            )
+        )
+    return InputErrors(errors)
