@@ -111,11 +111,26 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 def _walk(
     node: yaml.Node, path: PathKey, loader: _StrictBoolLoader, positions: Positions
 ) -> tuple[Any, list[InputError]]:
     positions.marks[path] = _mark(node)
     errors: list[InputError] = []
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+        line, column = _mark(node)
+        return None, [
+            InputError(
+                f"unsupported YAML tag {node.tag!r}",
+                file=positions.file,
+                line=line,
+                column=column,
+                field=format_path(path) or None,
+                source_line=positions.line_text(line),
+            )
+        ]
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -177,6 +192,9 @@ def load_yaml_text(text: str, file: str) -> tuple[Any, Positions]:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else None
             column = mark.column + 1 if mark else None
+            if line is not None and positions.lines and line > len(positions.lines):
+                # The end of the stream: point at the end of the last line.
+                line, column = len(positions.lines), len(positions.lines[-1]) + 1
             problem = exc.problem or exc.context or "invalid YAML"
             raise InputError(
                 f"YAML syntax error: {problem}",

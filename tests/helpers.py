@@ -21,3 +21,34 @@ def run_json(*args: str) -> Any:
     result = run(*args)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
+
+
+_MODULES_PROBE = """
+import json, sys
+from cactl.cli.app import app
+try:
+    app(args=sys.argv[2:], prog_name="cactl", standalone_mode=False)
+except SystemExit:
+    pass
+with open(sys.argv[1], "w") as handle:
+    json.dump(sorted(sys.modules), handle)
+"""
+
+
+def modules_imported_by(*args: str, tmp_dir: str) -> set[str]:
+    """The modules a fresh interpreter has imported after running ``cactl ARGS``."""
+    import os
+    import subprocess
+    import sys
+
+    out_file = os.path.join(tmp_dir, "modules.json")
+    completed = subprocess.run(
+        [sys.executable, "-c", _MODULES_PROBE, out_file, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert os.path.exists(out_file), completed.stderr
+    with open(out_file) as handle:
+        return set(json.load(handle))

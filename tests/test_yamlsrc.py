@@ -1,0 +1,108 @@
+"""YAML loading with positions: marks, duplicates, booleans, syntax errors, pydantic mapping."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from cactl.errors import InputError, InputErrors
+from cactl.yamlsrc import format_path, load_yaml, load_yaml_text, validation_errors
+
+DOC = """\
+paper:
+  title: Demo
+  year: 2025
+runs:
+  - name: a
+    seeds: 3
+  - name: b
+    seeds: yes
+"""
+
+
+def test_positions_are_one_based_lines_and_columns() -> None:
+    data, positions = load_yaml_text(DOC, "p.yaml")
+    assert data["runs"][1]["seeds"] == "yes"  # YAML 1.1 booleans stay strings
+    assert positions.locate(("paper", "title")) == (2, 10)
+    assert positions.locate(("runs", 1, "seeds")) == (8, 12)
+    assert positions.locate(("runs", 1, "seeds"), key=True) == (8, 5)
+    # A missing key points at its nearest existing parent.
+    assert positions.locate(("runs", 0, "nope")) == (5, 5)
+    assert positions.locate(("nowhere", "deep")) == (1, 1)
+
+
+def test_true_and_false_are_still_booleans() -> None:
+    data, _ = load_yaml_text("a: true\nb: False\nc: on\nd: no\n", "x.yaml")
+    assert data == {"a": True, "b": False, "c": "on", "d": "no"}
+
+
+def test_duplicate_keys_are_reported_all_at_once() -> None:
+    with pytest.raises(InputErrors) as caught:
+        load_yaml_text("a: 1\nb: 2\na: 3\nb: 4\n", "d.yaml")
+    rendered = caught.value.render()
+    assert "d.yaml:3:1: a: duplicate key 'a'. first defined on line 1" in rendered
+    assert "d.yaml:4:1: b: duplicate key 'b'. first defined on line 2" in rendered
+
+
+def test_syntax_error_has_line_column_and_frame() -> None:
+    with pytest.raises(InputError) as caught:
+        load_yaml_text("a: [1,\nb: 2\n", "s.yaml")
+    error = caught.value
+    assert (error.file, error.line, error.column) == ("s.yaml", 2, 5)
+    framed = error.render(frame=True)
+    assert "YAML syntax error" in framed
+    assert "    2 | b: 2\n" in framed
+
+
+def test_unsafe_tags_are_refused() -> None:
+    with pytest.raises(InputError) as caught:
+        load_yaml_text("a: !!python/object:os.system {}\n", "t.yaml")
+    assert caught.value.line == 1
+
+
+def test_empty_document_is_none() -> None:
+    assert load_yaml_text("", "e.yaml")[0] is None
+    assert load_yaml_text("# only a comment\n", "e.yaml")[0] is None
+
+
+def test_missing_file_and_directory(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError, match="file not found"):
+        load_yaml(tmp_path / "nope.yaml")
+    with pytest.raises(InputError, match="is a directory"):
+        load_yaml(tmp_path)
+    binary = tmp_path / "b.yaml"
+    binary.write_bytes(b"\xff\xfe\x00a")
+    with pytest.raises(InputError, match="not UTF-8"):
+        load_yaml(binary)
+
+
+def test_format_path() -> None:
+    assert format_path(("a", "b", 2, "c")) == "a.b[2].c"
+    assert format_path(()) == ""
+
+
+class Run(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    seeds: int
+
+
+class Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    runs: list[Run]
+
+
+def test_validation_errors_are_located_with_expected_found_and_did_you_mean() -> None:
+    text = "runs:\n  - name: a\n    seeds: many\n  - name: b\n    sedes: 3\n"
+    data, positions = load_yaml_text(text, "v.yaml")
+    with pytest.raises(ValidationError) as caught:
+        Doc.model_validate(data)
+    errors = validation_errors(caught.value, positions, Doc).errors
+    rendered = [error.render() for error in errors]
+    assert (
+        "v.yaml:3:12: runs[0].seeds: input should be a valid integer, unable to parse string as an integer (expected an integer, found str 'many')"
+        in rendered
+    )
+    assert "v.yaml:5:5: runs[1].sedes: unknown key 'sedes'. did you mean 'seeds'?" in rendered
+    assert any(r.startswith("v.yaml:4:5: runs[1].seeds: required key is missing") for r in rendered)
+    assert len(errors) == 3
