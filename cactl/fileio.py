@@ -13,15 +13,23 @@ def write_atomic(path: Path | str, content: str | bytes) -> None:
     """Write ``content`` to ``path`` through a temporary file in the same folder and a rename,
     so a reader never sees half a file and a failure leaves no file behind."""
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
+    folder = target.parent
     if not folder.is_dir():
-        raise InputError("output folder does not exist", file=str(folder))
+        raise InputError("output folder does not exist", file=str(folder) or ".")
+    if target.is_dir():
+        raise InputError("output path is a directory, expected a file", file=str(target))
     data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"cannot write output file: {exc.strerror}", file=str(target)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(temp_name, target)
+    except OSError as exc:
+        Path(temp_name).unlink(missing_ok=True)
+        raise InputError(f"cannot write output file: {exc.strerror}", file=str(target)) from None
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise

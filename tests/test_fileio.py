@@ -1,0 +1,35 @@
+"""Output files are written whole or not at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cactl.errors import InputError
+from cactl.fileio import write_atomic
+
+
+def test_writes_and_replaces(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    write_atomic(target, "one")
+    write_atomic(target, b"two")
+    assert target.read_text() == "two"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_missing_folder_and_directory_target(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="output folder does not exist"):
+        write_atomic(tmp_path / "no" / "out.txt", "x")
+    with pytest.raises(InputError, match="is a directory"):
+        write_atomic(tmp_path, "x")
+
+
+def test_failure_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_replace(src: str, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("cactl.fileio.os.replace", broken_replace)
+    with pytest.raises(InputError, match="No space left on device"):
+        write_atomic(tmp_path / "out.txt", "x")
+    assert list(tmp_path.iterdir()) == []
