@@ -345,6 +345,10 @@ def validation_errors(
         message = item["msg"]
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
+        if kind in {"enum", "literal_error"}:
+            message = "not an allowed value"
+        elif kind in _EXPECTED:
+            message = "wrong type"
         errors.append(
             positions.error(
                 loc,
