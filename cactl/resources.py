@@ -27,6 +27,8 @@ def data_dir(kind: str) -> Traversable:
 def builtin_names(kind: str, suffix: str = ".yaml") -> list[str]:
     """Names (file stems) of the built-in files of one kind."""
     folder = data_dir(kind)
+    if not folder.is_dir():
+        return []
     return sorted(
         entry.name[: -len(suffix)]
         for entry in folder.iterdir()

@@ -1,0 +1,215 @@
+"""The method inventory: the survey's 47 methods with verified ids and the survey's labels."""
+
+from __future__ import annotations
+
+import pytest
+
+from cactl.errors import InputError, InputErrors
+from cactl.inventory import ARXIV_ID, load_inventory, parse_inventory
+from cactl.vocab import Collection, Granularity, Methodology, Scope, Setting
+
+# The survey's table (survey-facts.md, section 3), copied as the independent reference:
+# number | name | arXiv | setting | category | granularity label | methodology label | scope
+SURVEY_TABLE = """\
+| 1 | VinePPO | 2410.01679 | R | Token-level | Token | MC | core |
+| 2 | RED | 2411.08302 | R | Token-level | Token | Redistribution | core |
+| 3 | T-REG | 2412.02685 | R | Token-level | Token | Self-generated | core |
+| 4 | From r to Q* | 2404.12358 | R | Token-level | Token | Implicit | core |
+| 5 | SPO | 2505.23564 | R | Segment-level | Segment | MC | core |
+| 6 | SCAR | 2505.20417 | R | Segment-level | Segment | Game-theoretic (Shapley) | core |
+| 7 | TEMPO | 2509.18314 | R | Segment-level | Token/Segment | Tree-TD | core |
+| 8 | PURE | 2504.15275 (survey: 2504.08662) | R | Step-level | Step | Min-form PRM | core |
+| 9 | SPRO | 2507.01551 | R | Step-level | Step | Masked advantage | core |
+| 10 | CAPO | 2508.02298 | R | Step-level | Step | LLM-as-critic | core |
+| 11 | ACPO | 2510.08899 | R | Step-level | Step | Attribution | core |
+| 12 | HICRA | 2509.03646 | R | Step-level | Step | Hierarchy | core |
+| 13 | PRL | 2601.10201 | R | Step-level | Step | Entropy-RL | core |
+| 14 | InT | 2601.14209 | R | Step-level | Step | Intervention | core |
+| 15 | FinePO | 2601.05688 | R | Step-level | Sub-step | Fine PRM | core |
+| 16 | AgentPRM | 2511.08325 | A | Turn-level PRM | Step/Turn | TD+GAE | core |
+| 17 | SWEET-RL | 2503.15478 | A | Turn-level PRM | Turn | Privileged critic | core |
+| 18 | Turn-level reward design | 2505.11821 | A | Turn-level PRM | Turn | Hybrid | core |
+| 19 | Turn-PPO | 2512.17008 | A | Turn-level PRM | Turn | Turn-level MDP | core |
+| 20 | SORL | 2511.20718 | A | Turn-level PRM | Turn | Bias-corrected | core |
+| 21 | TARL | 2509.14480 | A | Turn-level PRM | Turn | LLM-judge | core |
+| 22 | ITPO | 2603.23550 | A | Turn-level PRM | Turn | Implicit | core |
+| 23 | HCAPO | 2603.08754 | A | Hindsight & counterfactual | Turn | Hindsight | core |
+| 24 | C3 | 2603.06859 | A | Hindsight & counterfactual | Turn | Counterfactual | core |
+| 25 | CCPO | 2603.21563 | A | Hindsight & counterfactual | Turn | Counterfactual | core |
+| 26 | CriticSearch | 2511.12159 | A | Hindsight & counterfactual | Turn | Retrospective critic | core |
+| 27 | GiGPO | 2505.10978 | A | Critic-free step-level | Step | MC (group) | core |
+| 28 | POAD | 2405.15821 | A | Critic-free step-level | Token/Turn | Action decomposition | core |
+| 29 | ArCHer | 2402.19446 | A | Hierarchical | Turn | TD (hierarchical) | core |
+| 30 | PilotRL | 2508.00344 | A | Hierarchical | Step | Progressive | core |
+| 31 | CARL | 2512.04949 | A | Hierarchical | Step | Entropy-based | core |
+| 32 | IGPO | 2510.14967 | A | Information-theoretic | Turn | Info-theoretic | core |
+| 33 | iStar | 2509.19199 | A | Implicit & DPO-based | Step | Implicit DPO | core |
+| 34 | StepAgent | 2411.03817 | A | Implicit & DPO-based | Step | Implicit+IRL | core |
+| 35 | Agent Lightning | 2508.03680 | A | Infrastructure & practical | Step | Decoupled architecture | adjacent |
+| 36 | RAGEN | 2504.20073 | A | Infrastructure & practical | Step | Uncertainty | adjacent |
+| 37 | SPA-RL | 2505.20732 | A | Infrastructure & practical | Step | MLP estimator | adjacent |
+| 38 | LaRe | 2412.11120 (survey: 2412.16989) | A | Infrastructure & practical | Step | LLM-critic | core |
+| 39 | SCRIBE | 2601.03555 | A | Infrastructure & practical | Step | Skill-prototype | adjacent |
+| 40 | PRS (with VSPO) | 2512.07478 | A | Infrastructure & practical | Step | Progressive | adjacent |
+| 41 | Adaptive Segment-Level Reward | 2411.00809 | A | Infrastructure & practical | Segment | Segmentation | adjacent |
+| 42 | M-GRPO | 2511.13288 | M | Multi-agent | Multi-agent | Hierarchical | core |
+| 43 | LLM-MCA | 2502.16863 | M | Multi-agent | Multi-agent | LLM-critic | core |
+| 44 | QLLM | 2504.12961 | M | Multi-agent | Multi-agent | LLM-generated | core |
+| 45 | SHARP | 2602.08335 | M | Multi-agent | Multi-agent | Shapley | core |
+| 46 | MAPPA | 2601.23228 | M | Multi-agent | Multi-agent | Per-action PRM | core |
+| 47 | Dr. MAS | 2602.08847 | M | Multi-agent | Multi-agent | Agent-wise advantage | core |
+"""
+
+SETTINGS = {"R": Setting.reasoning, "A": Setting.agentic, "M": Setting.multi_agent}
+CORRECTED_IDS = {"PURE": ("2504.15275", "2504.08662"), "LaRe": ("2412.11120", "2412.16989")}
+
+
+def survey_rows() -> list[dict[str, str]]:
+    rows = []
+    for line in SURVEY_TABLE.strip().splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        number, name, arxiv, setting, category, granularity, label, scope = cells
+        rows.append(
+            {
+                "number": number,
+                "name": name,
+                "arxiv": arxiv.split(" ")[0],
+                "setting": setting,
+                "category": category,
+                "granularity_label": granularity,
+                "methodology_label": label,
+                "scope": scope,
+            }
+        )
+    return rows
+
+
+def survey_methods():  # type: ignore[no-untyped-def]
+    return load_inventory().select(collection=[Collection.survey])
+
+
+def test_counts_match_the_survey() -> None:
+    methods = survey_methods()
+    assert len(methods) == 47
+    assert sum(m.scope is Scope.core for m in methods) == 41
+    assert sum(m.scope is Scope.adjacent for m in methods) == 6
+    by_setting = {s: sum(m.setting is s for m in methods) for s in Setting}
+    assert by_setting == {Setting.reasoning: 15, Setting.agentic: 26, Setting.multi_agent: 6}
+
+
+def test_every_survey_row_is_carried_with_its_labels_and_right_id() -> None:
+    inventory = load_inventory()
+    rows = survey_rows()
+    assert len(rows) == 47
+    for row in rows:
+        method = inventory.find(row["name"])
+        assert method is not None, row["name"]
+        assert method.collection is Collection.survey
+        assert method.number == int(row["number"])
+        assert method.setting is SETTINGS[row["setting"]], row["name"]
+        assert method.category == row["category"], row["name"]
+        assert method.granularity_label == row["granularity_label"], row["name"]
+        assert method.methodology_label == row["methodology_label"], row["name"]
+        assert method.scope.value == row["scope"], row["name"]
+        if row["name"] in CORRECTED_IDS:
+            right, survey_id = CORRECTED_IDS[row["name"]]
+            assert (method.arxiv, method.survey_arxiv) == (right, survey_id)
+        else:
+            assert method.arxiv == row["arxiv"], row["name"]
+            assert method.survey_arxiv is None, row["name"]
+
+
+def test_names_and_ids_are_unique_and_well_formed() -> None:
+    methods = load_inventory().methods
+    names = [m.name.lower() for m in methods]
+    assert len(names) == len(set(names))
+    ids = [m.arxiv or m.openreview for m in methods]
+    assert len(ids) == len(set(ids))
+    for method in methods:
+        assert method.arxiv or method.openreview, method.name
+        if method.arxiv:
+            assert ARXIV_ID.match(method.arxiv), method.name
+            yymm = int(method.arxiv[:4])
+            assert 1 <= yymm % 100 <= 12, method.name
+            assert 2000 + yymm // 100 <= method.year + 1, method.name
+
+
+def test_vocabularies_are_closed() -> None:
+    for method in load_inventory().methods:
+        assert method.granularity and all(isinstance(g, Granularity) for g in method.granularity)
+        assert isinstance(method.methodology, Methodology)
+        assert method.methodology_source in {"survey-grid", "cactl"}
+        assert method.summary and len(method.summary) <= 200, method.name
+        assert "\n" not in method.summary
+
+
+def test_grid_placements_of_the_survey_figure() -> None:
+    inventory = load_inventory()
+    expected = {
+        "VinePPO": Methodology.monte_carlo,
+        "SPO": Methodology.monte_carlo,
+        "GiGPO": Methodology.monte_carlo,
+        "ArCHer": Methodology.temporal_difference,
+        "AgentPRM": Methodology.temporal_difference,
+        "CAPO": Methodology.model_based,
+        "SWEET-RL": Methodology.model_based,
+        "HCAPO": Methodology.model_based,
+        "LaRe": Methodology.model_based,
+        "SCAR": Methodology.game_theoretic,
+        "CCPO": Methodology.game_theoretic,
+        "IGPO": Methodology.information_theoretic,
+        "CARL": Methodology.information_theoretic,
+    }
+    for name, methodology in expected.items():
+        method = inventory.get(name)
+        assert method.methodology is methodology, name
+        assert method.methodology_source == "survey-grid", name
+
+
+def test_lookup_by_name_or_id_any_case() -> None:
+    inventory = load_inventory()
+    assert inventory.get("gigpo").name == "GiGPO"
+    assert inventory.get("2505.10978").name == "GiGPO"
+    assert inventory.get("arXiv:2505.10978").name == "GiGPO"
+    assert inventory.get("2504.08662").name == "PURE"  # the survey's (wrong) id still finds it
+    with pytest.raises(InputError, match="did you mean GiGPO"):
+        inventory.get("gigp")
+
+
+ENTRY = """\
+  - name: {name}
+    title: A title
+    arxiv: "{arxiv}"
+    year: 2025
+    setting: {setting}
+    category: Token-level
+    granularity: [token]
+    granularity_label: Token
+    methodology: monte-carlo
+    methodology_label: MC
+    methodology_source: survey-grid
+    scope: core
+    collection: survey
+    summary: s
+"""
+
+
+def test_parse_rejects_duplicates_and_bad_vocabulary_with_lines() -> None:
+    text = (
+        "survey: s\nversion: v\nmethods:\n"
+        + ENTRY.format(name="A", arxiv="2501.00001", setting="reasoning")
+        + ENTRY.format(name="a", arxiv="2501.00002", setting="reasoning")
+    )
+    with pytest.raises(InputError, match=r"m.yaml:18:5: methods\[1\]: duplicate name or id 'a'"):
+        parse_inventory(text, "m.yaml")
+    bad = "survey: s\nversion: v\nmethods:\n" + ENTRY.format(
+        name="A", arxiv="25.1", setting="reasonin"
+    )
+    with pytest.raises(InputErrors) as caught:
+        parse_inventory(bad, "m.yaml")
+    rendered = caught.value.render()
+    assert "m.yaml:6:12: methods[0].arxiv: arXiv id must look like 2504.15275" in rendered
+    assert (
+        "m.yaml:8:14: methods[0].setting: not an allowed value (expected one of 'reasoning', 'agentic' or 'multi-agent', found str 'reasonin')"
+        in rendered
+    )
