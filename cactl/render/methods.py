@@ -95,11 +95,11 @@ def methods_bibtex(methods: list[Method]) -> str:
 def methods_table(methods: list[Method], *, title: str | None = None) -> Table:
     table = Table(title=title, show_lines=False, expand=False)
     table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("method", no_wrap=True, style="bold")
+    table.add_column("method", style="bold")
     table.add_column("id", no_wrap=True)
     table.add_column("set", no_wrap=True)
     table.add_column("granularity")
-    table.add_column("methodology")
+    table.add_column("methodology", no_wrap=True)
     table.add_column("scope", no_wrap=True)
     for method in methods:
         table.add_row(
