@@ -111,7 +111,8 @@ def test_show_miss_suggests_and_exits_2() -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     assert (
-        result.stderr == "error: no method named 'vinepo' in the inventory. did you mean VinePPO, FinePO, ITPO?\n"
+        result.stderr
+        == "error: no method named 'vinepo' in the inventory. did you mean VinePPO, FinePO, ITPO?\n"
     )
 
 
