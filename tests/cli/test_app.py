@@ -79,3 +79,11 @@ def test_internal_error_has_no_traceback_unless_debug(failing_commands: object) 
     assert "Traceback" not in result.stderr
     with pytest.raises(ZeroDivisionError):
         run("--debug", "probe", "bug")
+
+
+def test_no_colour_codes_when_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR")
+    result = run("methods", "grid")
+    assert result.exit_code == 0
+    assert "\x1b[" not in result.stdout
+    assert "\x1b[" not in result.stderr
