@@ -98,6 +98,10 @@ def _register() -> None:
     from cactl.cli import methods
 
     app.add_typer(methods.app, name="methods")
+    from cactl.cli import recommend, tree
+
+    app.command("recommend")(recommend.recommend)
+    app.add_typer(tree.app, name="tree")
 
 
 _register()

@@ -1,0 +1,193 @@
+"""``cactl recommend``: walk the method-selection tree, by prompts, flags or an answers file."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+
+import typer
+
+from cactl.cli import console
+from cactl.errors import InputError
+from cactl.fileio import write_atomic
+from cactl.recommend.answers import load_answers_file, parse_answer_flags, record_text
+from cactl.recommend.load import DEFAULT_TREE, leaf_methods, load_tree
+from cactl.recommend.model import Leaf, Tree
+from cactl.recommend.walk import Walk, leaf_of, unused_answers, walk
+from cactl.render import recommend as render
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def recommend(
+    answer: list[str] = typer.Option(
+        [],
+        "--answer",
+        "-a",
+        metavar="KEY=VALUE",
+        help="Answer a question up front (repeatable; overrides --answers).",
+    ),
+    answers_file: str | None = typer.Option(
+        None, "--answers", metavar="FILE", help="YAML mapping of question: answer."
+    ),
+    record: str | None = typer.Option(
+        None, "--record", metavar="FILE", help="Write the answers used, replayable with --answers."
+    ),
+    tree_name: str = typer.Option(
+        DEFAULT_TREE, "--tree", metavar="NAME_OR_FILE", help="A built-in tree or a tree file."
+    ),
+    output_format: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    run: bool = typer.Option(
+        False,
+        "--run",
+        help="Run the recommended trial at once (imports torch; uses the GPU if any).",
+    ),
+    interactive: bool | None = typer.Option(
+        None,
+        "--interactive/--no-interactive",
+        hidden=True,
+        help="Prompt for missing answers (default: when stdin is a terminal).",
+    ),
+) -> None:
+    """Pick a credit-assignment method family: answer four or five questions about feedback,
+    branching, critics and agents; get the family, why it fits, its risks, methods to read,
+    estimators to try, and the `cactl trial` command that tries them.
+
+    On a terminal it asks (numbers, `?` for help, `b` to go back). Piped or in CI it never
+    prompts: a missing answer is an error that names the question and the flag to pass.
+
+    Examples:
+
+      cactl recommend
+
+      cactl recommend -a agents=single -a regime=agentic -a feedback=outcome -a branching=no -a critic=privileged
+
+      cactl recommend --answers my-setup.yaml --format json
+
+      cactl recommend --record my-setup.yaml --run
+    """
+    if run and output_format is Format.json:
+        raise InputError(
+            "--run prints the trial's own report, which cannot follow a JSON document",
+            field="--run",
+            hint="use --format table with --run, or run the JSON's 'next' command yourself",
+        )
+    loaded = load_tree(tree_name)
+    tree = loaded.tree
+    answers: dict[str, str] = {}
+    if answers_file is not None:
+        answers.update(load_answers_file(answers_file, tree))
+    answers.update(parse_answer_flags(answer, tree))
+    if interactive is None:
+        interactive = console.stdin_is_interactive()
+    result = _ask(tree, answers) if interactive else walk(tree, answers)
+    if not result.done:
+        raise _missing_answer(tree, result, answers_file)
+    for key in unused_answers(answers, result):
+        console.note(f"note: the answer {key}={answers[key]} is not used on this path")
+    if record is not None:
+        write_atomic(record, record_text(tree, result))
+        console.note(f"answers written to {record} (replay: cactl recommend --answers {record})")
+    leaf = leaf_of(tree, result)
+    methods = leaf_methods(leaf)
+    if output_format is Format.json:
+        console.emit_json(render.recommendation_record(tree, result, leaf, methods))
+        return
+    console.out().print(render.recommendation_panel(tree, result, leaf, methods))
+    if run or (interactive and _confirm_run(leaf)):
+        _dispatch(leaf)
+
+
+def _missing_answer(tree: Tree, result: Walk, answers_file: str | None) -> InputError:
+    assert result.pending is not None
+    key = tree.nodes[result.pending].ask
+    question = tree.questions[key]
+    where = f"or add '{key}: VALUE' to {answers_file}" if answers_file else "or use --answers FILE"
+    return InputError(
+        f"question {key!r} has no answer ({question.text}); stdin is not a terminal, "
+        "so cactl does not prompt",
+        field=key,
+        expected="one of " + ", ".join(question.options),
+        hint=f"pass --answer {key}=VALUE {where}",
+    )
+
+
+def _read_line(prompt: str) -> str | None:
+    """One line from stdin after a prompt on stderr; None at end of input."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        sys.stderr.write("\n")
+        return None
+    return line.strip()
+
+
+def _ask(tree: Tree, given: dict[str, str]) -> Walk:
+    """Prompt for each missing answer until a leaf; ``?`` shows help, ``b`` goes back."""
+    answers = dict(given)
+    err = console.err()
+    while True:
+        result = walk(tree, answers)
+        if result.done or result.pending is None:
+            return result
+        key = tree.nodes[result.pending].ask
+        question = tree.questions[key]
+        options = list(question.options)
+        err.print()
+        if result.path:
+            err.print(f"so far: {render.path_text(result)}", markup=False, style="dim")
+        err.print(render.question_text(tree, result.pending, len(result.path) + 1), markup=False)
+        while True:
+            line = _read_line(render.prompt_text(tree, result.pending))
+            if line is None:
+                raise InputError(
+                    f"end of input at question {key!r} ({question.text}); nothing was recommended",
+                    field=key,
+                    expected="one of " + ", ".join(options),
+                    hint=f"pass --answer {key}=VALUE to answer it without a prompt",
+                )
+            choice = line.lower()
+            if choice in {"?", "h", "help"}:
+                err.print(question.help, markup=False)
+                continue
+            if choice in {"b", "back"}:
+                if not result.path:
+                    err.print("this is the first question; there is nothing to go back to")
+                    continue
+                del answers[result.path[-1].question]
+                break
+            if choice.isdigit() and 1 <= int(choice) <= len(options):
+                answers[key] = options[int(choice) - 1]
+                break
+            if choice in question.options:
+                answers[key] = choice
+                break
+            err.print(
+                f"type a number from 1 to {len(options)}, an option ({', '.join(options)}), "
+                "? for help or b to go back",
+                markup=False,
+            )
+
+
+def _confirm_run(leaf: Leaf) -> bool:
+    """Offer to run the trial now; the default is no."""
+    line = _read_line(f"run `{leaf.next_command}` now? [y/N]: ")
+    if line is None:
+        raise InputError(
+            "end of input at the offer to run the trial; the trial was not run",
+            hint=f"run it yourself: {leaf.next_command}",
+        )
+    return line.lower() in {"y", "yes"}
+
+
+def _dispatch(leaf: Leaf) -> None:
+    """Run the leaf's trial in this process (the only place ``recommend`` imports torch)."""
+    console.note(f"running: {leaf.next_command}")
+    raise InputError(
+        "running the trial from cactl recommend is not available yet",
+        hint=f"run it yourself: {leaf.next_command}",
+    )

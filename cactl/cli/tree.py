@@ -1,0 +1,83 @@
+"""``cactl tree``: show and check method-selection decision trees."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import typer
+
+from cactl.cli import console
+from cactl.errors import InputError
+from cactl.recommend.load import DEFAULT_TREE, load_tree
+from cactl.render import recommend as render
+
+app = typer.Typer(
+    help="The method-selection decision tree: show it, check a tree file.",
+    no_args_is_help=True,
+)
+
+
+class ShowFormat(str, Enum):
+    tree = "tree"
+    mermaid = "mermaid"
+    json = "json"
+
+
+_TREE_OPTION = typer.Option(
+    None, "--tree", metavar="NAME_OR_FILE", help="A built-in tree or a tree file."
+)
+
+
+@app.command("show")
+def show(
+    tree_name: str = typer.Option(
+        DEFAULT_TREE, "--tree", metavar="NAME_OR_FILE", help="A built-in tree or a tree file."
+    ),
+    output_format: ShowFormat = typer.Option(
+        ShowFormat.tree, "--format", "-f", help="tree, mermaid or json."
+    ),
+) -> None:
+    """Show the decision tree: every question, option and leaf.
+
+    Examples:
+
+      cactl tree show
+
+      cactl tree show --format mermaid > tree.mmd
+
+      cactl tree show --tree my-tree.yaml --format json
+    """
+    tree = load_tree(tree_name).tree
+    if output_format is ShowFormat.json:
+        console.emit_json(render.tree_record(tree))
+    elif output_format is ShowFormat.mermaid:
+        console.emit_text(render.tree_mermaid(tree))
+    else:
+        console.out().print(render.tree_rich(tree))
+
+
+@app.command("check")
+def check(
+    file: str | None = typer.Argument(
+        None, metavar="[FILE]", help="Tree file (default: the built-in tree)."
+    ),
+    tree_name: str | None = _TREE_OPTION,
+) -> None:
+    """Check a tree: one root, every node reachable, no cycles, every option leads somewhere,
+    no question twice on a path, every method in the inventory, every estimator and task known.
+    Exit 0 when it passes; exit 2 with every problem, each with file:line:col and its node.
+
+    Examples:
+
+      cactl tree check
+
+      cactl tree check my-tree.yaml
+    """
+    if file is not None and tree_name is not None and file != tree_name:
+        raise InputError(
+            "give the tree once: as FILE or with --tree",
+            field="--tree",
+            found=f"{file!r} and {tree_name!r}",
+        )
+    loaded = load_tree(file or tree_name or DEFAULT_TREE)
+    console.emit_text(render.check_summary(loaded.tree, loaded.display_name))
