@@ -102,6 +102,9 @@ def _register() -> None:
 
     app.command("recommend")(recommend.recommend)
     app.add_typer(tree.app, name="tree")
+    from cactl.cli import estimators
+
+    app.add_typer(estimators.app, name="estimators")
 
 
 _register()
