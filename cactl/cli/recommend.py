@@ -63,7 +63,9 @@ def recommend(
 
       cactl recommend
 
-      cactl recommend -a agents=single -a regime=agentic -a feedback=outcome -a branching=no -a critic=privileged
+      cactl recommend -a agents=multi -a team_size=few
+
+      cactl recommend -a agents=single -a regime=agentic -a feedback=verifier
 
       cactl recommend --answers my-setup.yaml --format json
 
@@ -130,6 +132,8 @@ def _ask(tree: Tree, given: dict[str, str]) -> Walk:
     """Prompt for each missing answer until a leaf; ``?`` shows help, ``b`` goes back."""
     answers = dict(given)
     err = console.err()
+    if not walk(tree, answers).done:
+        err.print(f"{tree.title} (? for help, b to go back)", markup=False, style="bold")
     while True:
         result = walk(tree, answers)
         if result.done or result.pending is None:

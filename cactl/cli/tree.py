@@ -59,7 +59,7 @@ def show(
 @app.command("check")
 def check(
     file: str | None = typer.Argument(
-        None, metavar="[FILE]", help="Tree file (default: the built-in tree)."
+        None, metavar="FILE", help="Tree file (default: the built-in tree)."
     ),
     tree_name: str | None = _TREE_OPTION,
 ) -> None:

@@ -24,10 +24,6 @@ from cactl.yamlsrc import Positions, load_yaml_text, validation_errors
 KIND = "decision_tree"
 DEFAULT_TREE = "ca-method-selection"
 
-#: The controlled tasks of ``cactl trial`` (``cactl tasks list``): one-generation reasoning
-#: with one decisive step, a multi-turn agentic detour, a team sharing one reward.
-TRIAL_TASKS = ("fork", "detour", "team")
-
 
 @dataclass(frozen=True)
 class KnownNames:
@@ -38,12 +34,16 @@ class KnownNames:
     #: All method names, for "did you mean" suggestions.
     method_names: Collection[str]
     estimators: Collection[str]
-    tasks: Collection[str] = TRIAL_TASKS
+    #: The episode-level estimators (every token gets the same credit): the baselines.
+    baselines: Collection[str]
+    #: The controlled tasks of ``cactl trial`` (``cactl tasks list``).
+    tasks: Collection[str]
 
 
 def builtin_names() -> KnownNames:
-    """The inventory, the estimator registry (metadata only, no torch) and the trial tasks."""
-    from cactl.estimators.catalog import estimator_names
+    """The inventory, the estimator catalogue and the trial tasks (metadata only, no torch)."""
+    from cactl.estimators.catalog import list_estimators
+    from cactl.tasks.catalog import task_names
 
     inventory = load_inventory()
 
@@ -52,7 +52,11 @@ def builtin_names() -> KnownNames:
         return None if found is None else found.name
 
     return KnownNames(
-        method=method, method_names=inventory.names(), estimators=list(estimator_names())
+        method=method,
+        method_names=inventory.names(),
+        estimators=[info.name for info in list_estimators()],
+        baselines=[info.name for info in list_estimators() if info.episode_level],
+        tasks=task_names(),
     )
 
 
@@ -303,13 +307,23 @@ def name_errors(tree: Tree, positions: Positions, known: KnownNames) -> list[Inp
                         hint=did_you_mean(name, estimators),
                     )
                 )
-        if leaf.baseline not in estimators:
+            if name in leaf.estimators[:index] or name == leaf.baseline:
+                errors.append(
+                    positions.error(
+                        ("leaves", leaf_id, "estimators", index),
+                        f"leaf {leaf_id!r}: estimator {name!r} is named twice"
+                        + (" (it is the baseline)" if name == leaf.baseline else ""),
+                    )
+                )
+        if leaf.baseline not in known.baselines:
+            baselines = list(known.baselines)
             errors.append(
                 positions.error(
                     ("leaves", leaf_id, "baseline"),
-                    f"leaf {leaf_id!r}: unknown baseline estimator {leaf.baseline!r}",
-                    expected="one of " + ", ".join(estimators),
-                    hint=did_you_mean(leaf.baseline, estimators),
+                    f"leaf {leaf_id!r}: the baseline {leaf.baseline!r} is not an episode-level "
+                    "estimator",
+                    expected="one of " + ", ".join(baselines),
+                    hint=did_you_mean(leaf.baseline, baselines),
                 )
             )
         if leaf.task not in known.tasks:

@@ -190,6 +190,9 @@ def interact(typed: str, *args: str) -> tuple[int, str, str]:
 def test_interactive_session_by_numbers() -> None:
     code, out, err = interact("1\n1\n2\n2\n3\n\n")
     assert code == 0, err
+    assert err.startswith(
+        "Which credit-assignment family fits your training set-up? (? for help, b to go back)\n"
+    )
     assert "1. Does one policy act alone, or do several agents share one reward?  [agents]" in err
     assert "  1) single  one policy acts (one model, one or many turns)" in err
     assert "  2) multi   several agents or roles act and share one team reward" in err

@@ -8,7 +8,8 @@ import pytest
 from cactl.errors import InputError, InputErrors
 from cactl.estimators.catalog import estimator_names
 from cactl.inventory import load_inventory
-from cactl.recommend.load import TRIAL_TASKS, load_tree, parse_tree
+from cactl.recommend.load import load_tree, parse_tree
+from cactl.tasks.catalog import task_names
 
 SMALL = """\
 id: small
@@ -164,10 +165,28 @@ def test_unknown_baseline_and_task() -> None:
     errors = errors_of(text)
     assert [e.message for e in errors] == [
         "leaf 'leaf-a': unknown trial task 'forks'",
-        "leaf 'leaf-b': unknown baseline estimator 'rlooo'",
+        "leaf 'leaf-b': the baseline 'rlooo' is not an episode-level estimator",
     ]
+    assert errors[1].expected == "one of grpo, rloo"
     assert [e.line for e in errors] == [line_of(text, "forks"), line_of(text, "rlooo")]
-    assert errors[0].expected == "one of " + ", ".join(TRIAL_TASKS)
+    assert errors[0].expected == "one of fork, detour, team"
+
+
+def test_baseline_must_be_episode_level_and_estimators_unique() -> None:
+    text = SMALL.replace("baseline: rloo", "baseline: gae").replace(
+        "[vine, gigpo]", "[vine, gigpo, vine, grpo]"
+    )
+    errors = errors_of(text)
+    assert [e.message for e in errors] == [
+        "leaf 'leaf-a': estimator 'vine' is named twice",
+        "leaf 'leaf-a': estimator 'grpo' is named twice (it is the baseline)",
+        "leaf 'leaf-b': the baseline 'gae' is not an episode-level estimator",
+    ]
+    assert [e.field for e in errors] == [
+        "leaves.leaf-a.estimators[2]",
+        "leaves.leaf-a.estimators[3]",
+        "leaves.leaf-b.baseline",
+    ]
 
 
 def test_second_root_and_unreachable_nodes() -> None:
@@ -263,7 +282,7 @@ def test_builtin_tree_is_sound() -> None:
         assert all(inventory.find(m) is not None for m in leaf.methods)
         assert set(leaf.estimators) <= names
         assert leaf.baseline in {"grpo", "rloo"}
-        assert leaf.task in TRIAL_TASKS
+        assert leaf.task in task_names()
     # The public interface of the issue: question ids and option values.
     assert {key: list(q.options) for key, q in tree.questions.items()} == {
         "agents": ["single", "multi"],
