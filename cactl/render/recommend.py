@@ -73,10 +73,9 @@ def recommendation_panel(tree: Tree, result: Walk, leaf: Leaf, methods: list[Met
     facts.add_row("next", Text(leaf.next_command, style="bold green"))
     table = Table(title="representative methods", title_justify="left", expand=False)
     table.add_column("method", style="bold", no_wrap=True)
-    table.add_column("title")
-    table.add_column("link", no_wrap=True)
+    table.add_column("title and link")
     for method in methods:
-        table.add_row(method.name, method.title, method.url)
+        table.add_row(method.name, Text(method.title + "\n") + Text(method.url, style="blue"))
     parts: list[RenderableType] = [facts, Text(""), table]
     return Panel(
         Group(*parts),
