@@ -105,6 +105,11 @@ def _register() -> None:
     from cactl.cli import estimators
 
     app.add_typer(estimators.app, name="estimators")
+    from cactl.cli import audit, init, schema
+
+    app.command("audit")(audit.audit)
+    app.command("init")(init.init)
+    app.command("schema")(schema.schema)
 
 
 _register()

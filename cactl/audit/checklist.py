@@ -1,0 +1,139 @@
+"""Checklists as data: items with a group, a priority, the regimes they apply to, and a rule.
+
+A rule is an ordered list of outcomes; the first whose condition holds decides the status
+(met, partial, missing or not-applicable) and gives the reason. When none holds, the item is
+missing, with the item's ``missing`` reason. Conditions use the closed vocabulary of
+:mod:`cactl.audit.rules`; every field they name is checked against the paper schema at load.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cactl.audit.rules import Condition, RuleParser, resolve_shape
+from cactl.errors import raise_all
+from cactl.resources import resolve
+from cactl.vocab import Setting
+from cactl.yamlsrc import load_yaml_text, validation_errors
+
+DEFAULT_CHECKLIST = "ca-reporting"
+
+
+class Status(str, Enum):
+    """The verdict on one checklist item."""
+
+    met = "met"
+    partial = "partial"
+    missing = "missing"
+    not_applicable = "not-applicable"
+
+
+class Priority(str, Enum):
+    required = "required"
+    recommended = "recommended"
+
+
+class Compliance(BaseModel):
+    """A literature-wide compliance figure (e.g. the survey's 0 of 41)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    met: int = Field(ge=0)
+    total: int = Field(ge=1)
+    source: str
+
+
+class Outcome(BaseModel):
+    """One branch of a rule: when the condition holds, the item gets this status."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    status: Status
+    when: Any = Field(description="A condition (see cactl.audit.rules).")
+    reason: str = Field(min_length=1)
+    at: str | None = Field(None, description="Field the finding points at (default: the item's).")
+    condition: Condition | None = Field(None, exclude=True)
+
+
+class Item(BaseModel):
+    """One checklist requirement."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    number: int = Field(ge=1)
+    group: str
+    priority: Priority
+    requirement: str
+    regimes: list[Setting] = Field(min_length=1)
+    field: str = Field(description="The paper field a finding points at.")
+    outcomes: list[Outcome] = Field(min_length=1)
+    missing: str = Field(description="Reason when no outcome holds.")
+    compliance: Compliance | None = None
+
+
+class Checklist(BaseModel):
+    """A whole checklist file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    version: str
+    title: str
+    source: str | None = None
+    items: list[Item] = Field(min_length=1)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, value: Any) -> Any:
+        return (
+            str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+        )
+
+
+def parse_checklist(text: str, file: str) -> Checklist:
+    """Validate a checklist document: its structure, its rules, and every field they name."""
+    data, positions = load_yaml_text(text, file)
+    if not isinstance(data, dict):
+        raise positions.error((), "a checklist must be a mapping", expected="a mapping")
+    try:
+        checklist = Checklist.model_validate(data)
+    except ValidationError as exc:
+        raise validation_errors(exc, positions, Checklist) from None
+    parser = RuleParser(positions)
+    seen: dict[str, int] = {}
+    numbers: dict[int, int] = {}
+    for index, item in enumerate(checklist.items):
+        at = ("items", index)
+        if item.id in seen:
+            parser.error(
+                (*at, "id"), f"duplicate item id {item.id!r} (also item {seen[item.id] + 1})"
+            )
+        seen.setdefault(item.id, index)
+        if item.number in numbers:
+            parser.error((*at, "number"), f"duplicate item number {item.number}")
+        numbers.setdefault(item.number, index)
+        shape, problem = resolve_shape(parser.root, item.field)
+        if shape is None:
+            parser.error((*at, "field"), problem)
+        parser.template(item.missing, (*at, "missing"))
+        for j, outcome in enumerate(item.outcomes):
+            where = (*at, "outcomes", j)
+            outcome.condition = parser.condition(outcome.when, (*where, "when"))
+            parser.template(outcome.reason, (*where, "reason"))
+            if outcome.at is not None:
+                shape, problem = resolve_shape(parser.root, outcome.at)
+                if shape is None:
+                    parser.error((*where, "at"), problem)
+    raise_all(parser.errors)
+    return checklist
+
+
+def load_checklist(name_or_path: str = DEFAULT_CHECKLIST) -> Checklist:
+    """A built-in checklist by name (``ca-reporting``) or a checklist file by path."""
+    text, display = resolve("checklists", name_or_path, what="checklist")
+    file = name_or_path if not display.endswith("(built-in)") else f"checklists/{name_or_path}.yaml"
+    return parse_checklist(text, file)

@@ -1,0 +1,368 @@
+"""The paper metadata schema audited by ``cactl audit`` (one YAML file per paper).
+
+Every field is optional: a missing field is a checklist finding, not a parse error. Wrong types,
+unknown keys and bad vocabulary values are errors (exit 2), all reported at once with line and
+column. Each section and each list entry can say where in the paper it is reported (``where``).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+)
+
+from cactl.errors import did_you_mean, raise_all
+from cactl.vocab import BaselineFamily, Granularity, Methodology, Setting
+from cactl.yamlsrc import Positions, load_yaml, load_yaml_text, validation_errors
+
+
+def _number_as_text(value: Any) -> Any:
+    # Sizes and counts are often written as numbers (size: 7, seeds: "3"); accept numbers
+    # where text is expected so that `size: 7` and `size: "7B"` both work.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_number_as_text)]
+
+WHERE = "Where in the paper this is reported, e.g. 'Table 3' or 'Section 4.2'."
+
+
+class Section(BaseModel):
+    """Base of every section: no unknown keys, and a ``where`` pointer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    where: Text | None = Field(None, description=WHERE)
+
+
+class PaperInfo(BaseModel):
+    """Bibliographic identity of the paper."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text | None = Field(None, description="Full title of the paper.")
+    arxiv: Text | None = Field(None, description="arXiv id, e.g. 2505.10978.")
+    doi: Text | None = Field(None, description="DOI, e.g. 10.1234/abcd.")
+    url: Text | None = Field(None, description="Link to the paper.")
+    year: int | None = Field(None, ge=1950, le=2100, description="Year of publication.")
+    venue: Text | None = Field(None, description="Venue, when published (e.g. NeurIPS 2025).")
+
+    @field_validator("arxiv")
+    @classmethod
+    def _arxiv(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"(arXiv:)?\d{4}\.\d{4,5}(v\d+)?", value):
+            raise ValueError(f"arXiv id must look like 2505.10978, found {value!r}")
+        return value
+
+
+class Model(Section):
+    """The base model that the credit-assignment method trains."""
+
+    name: Text | None = Field(None, description="Base model name, e.g. Qwen2.5-7B-Instruct.")
+    size: Text | None = Field(None, description="Parameter count, e.g. 7B.")
+    version: Text | None = Field(None, description="Release or checkpoint version, e.g. 2.5.")
+    other_models: list[Text] | None = Field(
+        None, description="Other base models the paper also trains with the method."
+    )
+
+
+class Data(Section):
+    """The training data (prompts, tasks or environments)."""
+
+    source: Text | None = Field(None, description="Where the training data comes from.")
+    size: Text | None = Field(None, description="How much: problems, tasks or episodes.")
+    filtering: Text | None = Field(None, description="How the data was filtered or selected.")
+
+
+class Method(Section):
+    """The credit-assignment method, in the survey's taxonomy."""
+
+    name: Text | None = Field(None, description="Name of the method.")
+    inventory: Text | None = Field(
+        None,
+        description="Its name in cactl's inventory when it is a surveyed method (cactl methods list).",
+    )
+    granularity: Annotated[
+        list[Granularity] | None,
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "array", "items": {"enum": [g.value for g in Granularity]}},
+                    {"enum": [g.value for g in Granularity]},
+                    {"type": "null"},
+                ]
+            }
+        ),
+    ] = Field(
+        None,
+        description="Unit that receives credit: token, segment, step, turn, multi-agent (one or a list).",
+    )
+    methodology: Methodology | None = Field(
+        None,
+        description="How credit is computed: monte-carlo, temporal-difference, model-based, "
+        "game-theoretic, information-theoretic.",
+    )
+
+    @field_validator("granularity", mode="before")
+    @classmethod
+    def _one_or_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class BaselineCompute(str, Enum):
+    """How the baseline's training compute relates to the method's.
+
+    - ``matched``: the same compute budget (GPU-hours or FLOPs).
+    - ``compared``: an explicit comparison of the compute both used.
+    - ``same-steps``: the same number of training steps or samples, compute not compared.
+    - ``not-controlled``: the paper says compute differs and is not accounted for.
+    """
+
+    matched = "matched"
+    compared = "compared"
+    same_steps = "same-steps"
+    not_controlled = "not-controlled"
+
+
+class Baseline(Section):
+    """One baseline the method is compared against."""
+
+    name: Text | None = Field(None, description="Baseline name, e.g. GRPO.")
+    family: BaselineFamily | None = Field(
+        None,
+        description="group-relative (GRPO, RLOO, ...), actor-critic (PPO), preference, "
+        "prompting, other, unknown.",
+    )
+    base_model: Text | None = Field(None, description="The base model the baseline trains.")
+    compute: BaselineCompute | None = Field(
+        None, description="matched, compared, same-steps or not-controlled."
+    )
+
+
+class Ablation(Section):
+    """One ablation study."""
+
+    component: Text | None = Field(None, description="What is removed or replaced.")
+    isolates_ca: bool | None = Field(
+        None, description="Whether it isolates the credit-assignment component's contribution."
+    )
+
+
+class Benchmark(Section):
+    """One evaluation benchmark."""
+
+    name: Text | None = Field(None, description="Benchmark name, e.g. ALFWorld.")
+    split: Text | None = Field(None, description="The exact split or subset evaluated on.")
+
+
+class Metric(Section):
+    """One evaluation metric."""
+
+    name: Text | None = Field(None, description="Metric name, e.g. pass@1.")
+    definition: Text | None = Field(None, description="Its exact definition.")
+
+
+class VarianceKind(str, Enum):
+    """How the spread of results is reported.
+
+    - ``std``: standard deviation over training runs (seeds).
+    - ``stderr``: standard error over training runs.
+    - ``confidence-interval``: confidence intervals.
+    - ``sampling``: several samples per problem (e.g. pass@k, avg@k), no spread over runs.
+    - ``none``: point estimates only.
+    """
+
+    std = "std"
+    stderr = "stderr"
+    confidence_interval = "confidence-interval"
+    sampling = "sampling"
+    none = "none"
+
+
+class Evaluation(Section):
+    """How the method is evaluated."""
+
+    benchmarks: list[Benchmark] | None = Field(None, description="Benchmarks with their splits.")
+    metrics: list[Metric] | None = Field(None, description="Metrics with their definitions.")
+    seeds: int | None = Field(None, ge=1, description="Independent training runs (seeds).")
+    variance: VarianceKind | None = Field(
+        None, description="std, stderr, confidence-interval, sampling or none."
+    )
+
+
+class CAOverhead(Section):
+    """What the credit assignment costs on top of the episode-level baseline."""
+
+    extra_forward_passes: Text | None = Field(
+        None, description="Extra forward passes (rollouts, critic or reward-model calls)."
+    )
+    environment_resets: Text | None = Field(
+        None, description="Extra environment resets or state restores (branching)."
+    )
+    llm_calls: Text | None = Field(None, description="Extra LLM calls (judges, critics).")
+    note: Text | None = Field(None, description="Any other statement about the overhead.")
+
+
+class Compute(Section):
+    """Training compute."""
+
+    gpu_hours: float | None = Field(None, gt=0, description="Total training GPU-hours.")
+    hardware: Text | None = Field(None, description="Accelerators used, e.g. 8x H100 80GB.")
+    ca_overhead: CAOverhead | None = None
+
+
+class LengthUnit(str, Enum):
+    """Unit of trajectory length: tokens (reasoning) or turns (agentic, multi-agent)."""
+
+    tokens = "tokens"
+    turns = "turns"
+
+
+class Trajectories(Section):
+    """Trajectory lengths (tokens for reasoning RL, turns for agentic RL)."""
+
+    unit: LengthUnit | None = Field(None, description="tokens or turns.")
+    mean: float | None = Field(None, ge=0, description="Average length.")
+    min: float | None = Field(None, ge=0, description="Shortest.")
+    median: float | None = Field(None, ge=0, description="Median.")
+    max: float | None = Field(None, ge=0, description="Longest (or the cap).")
+
+
+class Observability(str, Enum):
+    full = "full"
+    partial = "partial"
+
+
+class RewardType(str, Enum):
+    """Feedback the policy is trained on."""
+
+    outcome = "outcome"
+    process = "process"
+    mixed = "mixed"
+
+
+class Protocol(Section):
+    """Benchmark-protocol metadata (the survey's section 9)."""
+
+    task_family: Text | None = Field(
+        None, description="Task family, e.g. math, code, web, embodied, search."
+    )
+    horizon: int | None = Field(None, ge=1, description="Typical number of turns or steps.")
+    stochastic_transitions: bool | None = Field(
+        None, description="Whether environment transitions are stochastic."
+    )
+    observability: Observability | None = Field(None, description="full or partial.")
+    reward_type: RewardType | None = Field(None, description="outcome, process or mixed.")
+    branchable_states: bool | None = Field(
+        None, description="Whether intermediate states can be restored and branched from."
+    )
+    bifurcation_results: Text | None = Field(
+        None, description="Results on controlled bifurcation tasks, if any."
+    )
+
+
+class Paper(BaseModel):
+    """The credit-assignment reporting metadata of one paper."""
+
+    model_config = ConfigDict(extra="forbid", title="cactl paper metadata")
+
+    paper: PaperInfo | None = None
+    regime: Setting | None = Field(None, description="reasoning, agentic or multi-agent.")
+    model: Model | None = None
+    data: Data | None = None
+    method: Method | None = None
+    baselines: list[Baseline] | None = None
+    ablations: list[Ablation] | None = None
+    evaluation: Evaluation | None = None
+    compute: Compute | None = None
+    trajectories: Trajectories | None = None
+    protocol: Protocol | None = None
+
+
+def parse_paper(data: Any, positions: Positions) -> Paper:
+    """Validate parsed YAML as a :class:`Paper`; every problem located, all at once."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise positions.error(
+            (),
+            "a paper file must be a mapping of sections",
+            expected="a mapping",
+            found=type(data).__name__,
+        )
+    try:
+        paper = Paper.model_validate(data)
+    except ValidationError as exc:
+        raise validation_errors(exc, positions, Paper) from None
+    _check_inventory(paper, positions)
+    return paper
+
+
+def _check_inventory(paper: Paper, positions: Positions) -> None:
+    if paper.method is None or paper.method.inventory is None:
+        return
+    from cactl.inventory import load_inventory
+
+    inventory = load_inventory()
+    if inventory.find(paper.method.inventory) is None:
+        raise_all(
+            [
+                positions.error(
+                    ("method", "inventory"),
+                    f"no method named {paper.method.inventory!r} in the inventory",
+                    expected="a surveyed method's name (cactl methods list)",
+                    found=repr(paper.method.inventory),
+                    hint=did_you_mean(paper.method.inventory, inventory.names()),
+                )
+            ]
+        )
+
+
+def load_paper_text(text: str, file: str) -> tuple[Paper, Any, Positions]:
+    """Parse and validate paper YAML text: ``(paper, raw data, positions)``."""
+    data, positions = load_yaml_text(text, file)
+    return parse_paper(data, positions), data, positions
+
+
+def load_paper(path: Path | str) -> tuple[Paper, Any, Positions]:
+    """Read, parse and validate one paper file."""
+    data, positions = load_yaml(path, what="paper file")
+    return parse_paper(data, positions), data, positions
+
+
+__all__ = [
+    "Ablation",
+    "Baseline",
+    "BaselineCompute",
+    "Benchmark",
+    "CAOverhead",
+    "Compute",
+    "Data",
+    "Evaluation",
+    "LengthUnit",
+    "Method",
+    "Metric",
+    "Model",
+    "Observability",
+    "Paper",
+    "PaperInfo",
+    "Protocol",
+    "RewardType",
+    "Trajectories",
+    "VarianceKind",
+    "load_paper",
+    "load_paper_text",
+]

@@ -1,0 +1,50 @@
+"""``cactl init``: write a commented paper.yaml template with every field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cactl.cli import console
+from cactl.errors import InputError
+
+
+def init(
+    path: Path = typer.Argument(
+        Path("paper.yaml"), help="Where to write the template.", dir_okay=False
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write a paper.yaml template: every field of the schema, empty and commented.
+
+    Fill in what your paper reports, then run cactl audit on it; every empty field is listed
+    as a finding with its line. The first line points editors (yaml-language-server) at
+    paper.schema.json; write that file with cactl schema paper --output.
+
+    Examples:
+
+      cactl init
+
+      cactl init papers/my-method.yaml && cactl audit papers/my-method.yaml
+
+      cactl init paper.yaml --force
+    """
+    from cactl.audit.template import SCHEMA_FILE, paper_template
+    from cactl.fileio import write_atomic
+
+    if path.exists() and not force:
+        raise InputError(
+            "file exists; not overwriting it",
+            file=str(path),
+            hint="pass --force to replace it",
+        )
+    if path.is_dir():
+        raise InputError("is a directory, expected a file path", file=str(path))
+    write_atomic(path, paper_template())
+    schema_path = path.parent / SCHEMA_FILE
+    console.note(f"wrote {path}")
+    console.note(
+        f"next: fill it in, then `cactl audit {path}`; for editor completion "
+        f"`cactl schema paper --output {schema_path}`"
+    )

@@ -1,0 +1,486 @@
+"""Renderings of audit reports: rich tables, JSON, markdown, LaTeX, JUnit XML, SARIF 2.1.0 and
+GitHub workflow annotations; and of the corpus summary (table, JSON, markdown).
+
+Every function returns a string or a rich renderable; none prints.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from cactl import __version__
+from cactl.audit.checklist import Checklist, Priority, Status
+from cactl.audit.evaluate import Finding, Report
+from cactl.audit.summary import CorpusSummary
+
+STATUS_STYLE = {
+    Status.met: "green",
+    Status.partial: "yellow",
+    Status.missing: "red",
+    Status.not_applicable: "dim",
+}
+
+STATUS_MARK = {
+    Status.met: "met",
+    Status.partial: "partial",
+    Status.missing: "missing",
+    Status.not_applicable: "n/a",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# JSON
+
+
+def report_record(report: Report) -> dict[str, Any]:
+    """One paper's audit as the documented JSON object."""
+    summary = report.summary
+    return {
+        "file": report.file,
+        "checklist": {"id": report.checklist.id, "version": report.checklist.version},
+        "items": [
+            {
+                "id": f.item.id,
+                "group": f.item.group,
+                "priority": f.item.priority.value,
+                "status": f.status.value,
+                "reason": f.reason,
+                "location": None if f.line is None else {"line": f.line, "column": f.column},
+                "where": f.where,
+            }
+            for f in report.findings
+        ],
+        "summary": {
+            "required_met": summary.required_met,
+            "required_total": summary.required_total,
+            "recommended_met": summary.recommended_met,
+            "recommended_total": summary.recommended_total,
+        },
+        "passed": report.passed,
+    }
+
+
+def reports_json(reports: list[Report]) -> str:
+    """One JSON document: an object for one paper, a list for several."""
+    records = [report_record(r) for r in reports]
+    document: Any = records[0] if len(records) == 1 else records
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Terminal table
+
+
+def verdict(report: Report) -> str:
+    """One line: the counts and PASSED / FAILED."""
+    s = report.summary
+    text = (
+        f"{report.file}: {s.required_met}/{s.required_total} required met, "
+        f"{s.recommended_met}/{s.recommended_total} recommended met"
+    )
+    return text + (" - PASSED" if report.passed else " - FAILED")
+
+
+def report_table(report: Report) -> RenderableType:
+    """The audit of one paper as a table grouped by the checklist's groups."""
+    table = Table(
+        title=f"{report.file} - {report.checklist.title} {report.checklist.version}",
+        title_justify="left",
+        show_lines=False,
+    )
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("item", no_wrap=True)
+    table.add_column("priority", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("reason")
+    table.add_column("line", justify="right", no_wrap=True)
+    group = None
+    for finding in report.findings:
+        if finding.item.group != group:
+            group = finding.item.group
+            table.add_row("", Text(group, style="bold"), "", "", "", "")
+        table.add_row(
+            str(finding.item.number),
+            finding.item.id,
+            finding.item.priority.value,
+            Text(STATUS_MARK[finding.status], style=STATUS_STYLE[finding.status]),
+            finding.reason + (f" [{finding.where}]" if finding.where else ""),
+            "" if finding.line is None else f"{finding.line}:{finding.column}",
+        )
+    style = "green" if report.passed else "red"
+    return Group(table, Text(verdict(report), style=style))
+
+
+def reports_tables(reports: list[Report]) -> RenderableType:
+    return Group(*(report_table(r) for r in reports))
+
+
+# --------------------------------------------------------------------------------------------
+# Markdown
+
+
+def _md(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def reports_markdown(reports: list[Report]) -> str:
+    """A table per paper, ready to paste into an appendix."""
+    parts = []
+    for report in reports:
+        s = report.summary
+        lines = [
+            f"### CA reporting checklist: `{_md(report.file)}`",
+            "",
+            f"Checklist `{report.checklist.id}` {report.checklist.version}: "
+            f"{s.required_met}/{s.required_total} required and "
+            f"{s.recommended_met}/{s.recommended_total} recommended items met.",
+            "",
+            "| # | Group | Requirement | Priority | Status | Reason | Where |",
+            "|---:|---|---|---|---|---|---|",
+        ]
+        for f in report.findings:
+            lines.append(
+                f"| {f.item.number} | {_md(f.item.group)} | {_md(f.item.requirement)} | "
+                f"{f.item.priority.value} | {STATUS_MARK[f.status]} | {_md(f.reason)} | "
+                f"{_md(f.where or '')} |"
+            )
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# LaTeX
+
+LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX's special characters so the text prints as written."""
+    return "".join(LATEX_SPECIALS.get(char, char) for char in text)
+
+
+def reports_latex(reports: list[Report]) -> str:
+    """A ``table`` environment per paper (needs ``\\usepackage{booktabs}``)."""
+    parts = []
+    for report in reports:
+        s = report.summary
+        rows: list[str] = []
+        group = None
+        for f in report.findings:
+            if f.item.group != group:
+                group = f.item.group
+                if rows:
+                    rows.append(r"\midrule")
+                rows.append(rf"\multicolumn{{5}}{{l}}{{\textit{{{latex_escape(group)}}}}} \\")
+            rows.append(
+                f"{f.item.number} & {latex_escape(f.item.requirement)} & "
+                f"{f.item.priority.value} & {STATUS_MARK[f.status]} & "
+                f"{latex_escape(f.where or '')} \\\\"
+            )
+        caption = (
+            f"Credit-assignment reporting checklist ({latex_escape(report.checklist.id)} "
+            f"{latex_escape(report.checklist.version)}) for {latex_escape(report.file)}: "
+            f"{s.required_met}/{s.required_total} required and "
+            f"{s.recommended_met}/{s.recommended_total} recommended items met."
+        )
+        parts.append(
+            "\n".join(
+                [
+                    r"% requires \usepackage{booktabs}",
+                    r"\begin{table}[t]",
+                    r"\centering",
+                    r"\small",
+                    rf"\caption{{{caption}}}",
+                    r"\begin{tabular}{r p{0.46\linewidth} l l p{0.2\linewidth}}",
+                    r"\toprule",
+                    r"\# & Requirement & Priority & Status & Where in the paper \\",
+                    r"\midrule",
+                    *rows,
+                    r"\bottomrule",
+                    r"\end{tabular}",
+                    r"\end{table}",
+                ]
+            )
+            + "\n"
+        )
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# JUnit XML
+
+
+def reports_junit(reports: list[Report]) -> str:
+    """One test suite per paper, one test case per checklist item.
+
+    An item that decides pass / fail and is not met is a failure; a not-applicable item is
+    skipped; a recommended item that is not met (without ``--strict``) passes with its status
+    in ``system-out``.
+    """
+    root = ET.Element("testsuites", name="cactl audit")
+    total_tests = total_failures = total_skipped = 0
+    for report in reports:
+        failures = len(report.failures)
+        skipped = sum(1 for f in report.findings if f.status is Status.not_applicable)
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=report.file,
+            tests=str(len(report.findings)),
+            failures=str(failures),
+            errors="0",
+            skipped=str(skipped),
+        )
+        for f in report.findings:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"{report.checklist.id}.{f.item.group}",
+                name=f"{f.item.number} {f.item.id}: {f.item.requirement}",
+                file=report.file,
+            )
+            if f.line is not None:
+                case.set("line", str(f.line))
+            if f.status is Status.not_applicable:
+                ET.SubElement(case, "skipped", message=f.reason)
+            elif f.counts(report.strict) and not f.met:
+                failure = ET.SubElement(
+                    case, "failure", message=f"{f.status.value}: {f.reason}", type=f.status.value
+                )
+                failure.text = _where_line(report, f)
+            else:
+                out = ET.SubElement(case, "system-out")
+                out.text = f"{f.status.value}: {f.reason}"
+        total_tests += len(report.findings)
+        total_failures += failures
+        total_skipped += skipped
+    root.set("tests", str(total_tests))
+    root.set("failures", str(total_failures))
+    root.set("errors", "0")
+    root.set("skipped", str(total_skipped))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _where_line(report: Report, f: Finding) -> str:
+    at = report.file if f.line is None else f"{report.file}:{f.line}:{f.column}"
+    return f"{at}: {f.item.requirement}"
+
+
+# --------------------------------------------------------------------------------------------
+# SARIF 2.1.0
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _level(report: Report, f: Finding) -> str:
+    if f.counts(report.strict):
+        return "error" if f.item.priority is Priority.required else "warning"
+    return "note"
+
+
+def _rules(checklist: Checklist) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": item.id,
+            "name": "".join(part.capitalize() for part in item.id.split("-")),
+            "shortDescription": {"text": item.requirement},
+            "fullDescription": {
+                "text": f"{checklist.title}, item {item.number} ({item.group}, {item.priority.value}): "
+                f"{item.requirement}"
+            },
+            "defaultConfiguration": {
+                "level": "error" if item.priority is Priority.required else "warning"
+            },
+            "properties": {"group": item.group, "priority": item.priority.value},
+        }
+        for item in checklist.items
+    ]
+
+
+def reports_sarif(reports: list[Report], checklist: Checklist) -> str:
+    """A SARIF 2.1.0 log: one run, a rule per checklist item, a result per unmet item.
+
+    Every result has a physical location; a missing key points at its nearest existing parent
+    (line 1 when the file is empty)."""
+    index = {item.id: i for i, item in enumerate(checklist.items)}
+    results = []
+    for report in reports:
+        for f in report.findings:
+            if f.met or f.status is Status.not_applicable:
+                continue
+            region: dict[str, int] = {"startLine": f.line or 1}
+            if f.column is not None:
+                region["startColumn"] = f.column
+            results.append(
+                {
+                    "ruleId": f.item.id,
+                    "ruleIndex": index[f.item.id],
+                    "level": _level(report, f),
+                    "message": {"text": f"{f.status.value}: {f.reason}"},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": report.file.replace("\\", "/")},
+                                "region": region,
+                            }
+                        }
+                    ],
+                    "properties": {"status": f.status.value},
+                }
+            )
+    log = {
+        "version": "2.1.0",
+        "$schema": SARIF_SCHEMA,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "cactl",
+                        "version": __version__,
+                        "informationUri": "https://arxiv.org/abs/2604.09459",
+                        "rules": _rules(checklist),
+                    }
+                },
+                "artifacts": [{"location": {"uri": r.file.replace("\\", "/")}} for r in reports],
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# GitHub workflow commands
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def reports_github(reports: list[Report]) -> str:
+    """``::error file=..,line=..,col=..,title=..::message`` lines, one per unmet item."""
+    lines = []
+    for report in reports:
+        for f in report.findings:
+            if f.met or f.status is Status.not_applicable:
+                continue
+            command = {"error": "error", "warning": "warning", "note": "notice"}[_level(report, f)]
+            props = [f"file={_gh_property(report.file)}", f"line={f.line or 1}"]
+            if f.column is not None:
+                props.append(f"col={f.column}")
+            props.append(f"title={_gh_property(f'CA checklist {f.item.number} {f.item.id}')}")
+            lines.append(
+                f"::{command} {','.join(props)}::{_gh_data(f'{f.status.value}: {f.reason}')}"
+            )
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+# --------------------------------------------------------------------------------------------
+# Corpus summary
+
+
+def summary_record(summary: CorpusSummary) -> dict[str, Any]:
+    return {
+        "checklist": {"id": summary.checklist.id, "version": summary.checklist.version},
+        "papers": summary.papers,
+        "passed": summary.passed,
+        "items": [
+            {
+                "id": row.item.id,
+                "number": row.item.number,
+                "group": row.item.group,
+                "priority": row.item.priority.value,
+                "met": row.met,
+                "partial": row.partial,
+                "missing": row.missing,
+                "not_applicable": row.not_applicable,
+                "survey": None
+                if row.item.compliance is None
+                else {
+                    "met": row.item.compliance.met,
+                    "total": row.item.compliance.total,
+                    "source": row.item.compliance.source,
+                },
+            }
+            for row in summary.rows
+        ],
+    }
+
+
+def summary_json(summary: CorpusSummary) -> str:
+    return json.dumps(summary_record(summary), indent=2, ensure_ascii=False) + "\n"
+
+
+def _survey(row: Any) -> str:
+    c = row.item.compliance
+    return "" if c is None else f"{c.met}/{c.total}"
+
+
+def summary_table(summary: CorpusSummary) -> RenderableType:
+    table = Table(
+        title=f"compliance across {summary.papers} paper{'s' if summary.papers != 1 else ''} "
+        f"({summary.checklist.id} {summary.checklist.version})",
+        title_justify="left",
+    )
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("item", no_wrap=True)
+    table.add_column("priority", no_wrap=True)
+    for name, style in (
+        ("met", "green"),
+        ("partial", "yellow"),
+        ("missing", "red"),
+        ("n/a", "dim"),
+    ):
+        table.add_column(name, justify="right", style=style, no_wrap=True)
+    table.add_column("survey", justify="right", no_wrap=True)
+    for row in summary.rows:
+        table.add_row(
+            str(row.item.number),
+            row.item.id,
+            row.item.priority.value,
+            str(row.met),
+            str(row.partial),
+            str(row.missing),
+            str(row.not_applicable),
+            _survey(row),
+        )
+    return Group(table, Text(f"{summary.passed}/{summary.papers} papers pass"))
+
+
+def summary_markdown(summary: CorpusSummary) -> str:
+    lines = [
+        f"Compliance with checklist `{summary.checklist.id}` {summary.checklist.version} "
+        f"across {summary.papers} paper{'s' if summary.papers != 1 else ''} "
+        f"({summary.passed} pass).",
+        "",
+        "| # | Requirement | Priority | Met | Partial | Missing | N/A | Survey (met/total) |",
+        "|---:|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in summary.rows:
+        lines.append(
+            f"| {row.item.number} | {_md(row.item.requirement)} | {row.item.priority.value} | "
+            f"{row.met} | {row.partial} | {row.missing} | {row.not_applicable} | {_survey(row)} |"
+        )
+    return "\n".join(lines) + "\n"
