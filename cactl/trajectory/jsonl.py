@@ -1,0 +1,225 @@
+"""Reading and writing trajectory JSONL files (one trajectory per line).
+
+Reading streams the file line by line: blank lines and lines starting with ``#`` are skipped;
+every problem is reported with the line number, the trajectory id (when the line has one) and
+the field path (``steps[3].value``); numbers must be finite (``NaN``, ``Infinity`` and
+overflowing literals are refused); ids must be unique within the file. :func:`load_trajectories`
+reports every error of the file at once (up to :data:`MAX_ERRORS`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from cactl.errors import InputError, InputErrors, did_you_mean
+from cactl.fileio import write_atomic
+from cactl.trajectory.model import Coalition, Step, Trajectory, Truth
+
+MAX_ERRORS = 20
+_FRAME = 120
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The trajectories of a file and the line each one came from."""
+
+    trajectories: list[Trajectory]
+    lines: list[int]
+    file: str
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str | None:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif "[" in part or "(" in part or part in ("float", "int", "str"):
+            continue  # pydantic's labels of union members and validators, not fields
+        else:
+            path += f".{part}" if path else part
+    return path or None
+
+
+def _known_fields(loc: tuple[int | str, ...]) -> list[str]:
+    model: type[BaseModel] = Trajectory
+    names: dict[str, type[BaseModel]] = {"steps": Step, "truth": Truth, "coalitions": Coalition}
+    for part in loc[:-1]:
+        if isinstance(part, str) and part in names:
+            model = names[part]
+    return list(model.model_fields)
+
+
+def _snippet(text: str, column: int) -> tuple[str, int]:
+    """A window of at most ``_FRAME`` characters around ``column`` (1-based), and the column in
+    it."""
+    if len(text) <= _FRAME:
+        return text, column
+    start = max(0, column - 1 - _FRAME // 2)
+    return text[start : start + _FRAME], column - start
+
+
+def _validation_errors(
+    exc: ValidationError, data: Any, file: str, line: int
+) -> Iterator[InputError]:
+    ident = data.get("id") if isinstance(data, dict) else None
+    suffix = f" (trajectory {str(ident)!r})" if isinstance(ident, (str, int)) else ""
+    seen: set[str | None] = set()
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        field = _field_path(loc)
+        if field in seen:
+            continue  # one message per field (a union reports each of its members)
+        seen.add(field)
+        message = str(error["msg"]).removeprefix("Value error, ")
+        found = None
+        value = error.get("input")
+        if (
+            "found" not in message
+            and error["type"] != "missing"
+            and not isinstance(value, (dict, list))
+        ):
+            found = repr(value)[:60]
+        hint = None
+        if error["type"] == "extra_forbidden" and loc:
+            hint = did_you_mean(str(loc[-1]), _known_fields(loc))
+        yield InputError(
+            message + suffix, file=file, line=line, field=field, found=found, hint=hint
+        )
+
+
+def iter_trajectories(path: str | Path) -> Iterator[tuple[int, Trajectory]]:
+    """``(line number, trajectory)`` for each trajectory of the file, in order, as a stream.
+
+    Raises the first error met (see :func:`load_trajectories` for all errors at once).
+    """
+    for item in _scan(path):
+        if isinstance(item, InputError):
+            raise item
+        yield item
+
+
+def _scan(path: str | Path) -> Iterator[tuple[int, Trajectory] | InputError]:
+    file = str(path)
+    try:
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 (closed below, streamed)
+    except FileNotFoundError:
+        yield InputError("file not found", file=file)
+        return
+    except IsADirectoryError:
+        yield InputError("is a directory, expected a JSONL file", file=file)
+        return
+    except OSError as exc:
+        yield InputError(f"cannot read: {exc.strerror}", file=file)
+        return
+    first_line: dict[str, int] = {}
+    with handle:
+        number = 0
+        while True:
+            try:
+                text = handle.readline()
+            except UnicodeDecodeError:
+                yield InputError("not UTF-8 text", file=file, line=number + 1)
+                return
+            if not text:
+                break
+            number += 1
+            stripped = text.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            try:
+                data = json.loads(stripped)
+            except json.JSONDecodeError as exc:
+                snippet, column = _snippet(stripped, exc.colno)
+                yield InputError(
+                    f"invalid JSON: {exc.msg}",
+                    file=file,
+                    line=number,
+                    column=exc.colno,
+                    source_line=snippet,
+                    hint=None if column == exc.colno else "(line shortened)",
+                )
+                continue
+            if not isinstance(data, dict):
+                yield InputError(
+                    "each line must be one trajectory",
+                    file=file,
+                    line=number,
+                    expected="a JSON object",
+                    found=type(data).__name__,
+                )
+                continue
+            try:
+                trajectory = Trajectory.model_validate(data)
+            except ValidationError as exc:
+                yield from _validation_errors(exc, data, file, number)
+                continue
+            if trajectory.id in first_line:
+                yield InputError(
+                    f"duplicate id {trajectory.id!r} (first on line {first_line[trajectory.id]})",
+                    file=file,
+                    line=number,
+                    field="id",
+                    expected="ids unique within the file",
+                )
+                continue
+            first_line[trajectory.id] = number
+            yield number, trajectory
+
+
+def load_trajectories(path: str | Path) -> Loaded:
+    """Every trajectory of the file, or every error in it (up to MAX_ERRORS) raised together."""
+    trajectories: list[Trajectory] = []
+    lines: list[int] = []
+    errors: list[InputError] = []
+    for item in _scan(path):
+        if isinstance(item, InputError):
+            errors.append(item)
+            if len(errors) >= MAX_ERRORS:
+                break
+        else:
+            lines.append(item[0])
+            trajectories.append(item[1])
+    if errors:
+        if len(errors) == 1:
+            raise errors[0]
+        raise InputErrors(errors)
+    if not trajectories:
+        raise InputError(
+            "no trajectories in the file",
+            file=str(path),
+            expected="one JSON object per line",
+            found="only blank or # lines",
+        )
+    return Loaded(trajectories, lines, str(path))
+
+
+def dumps(trajectory: Trajectory) -> str:
+    """One JSONL line (no newline); fields that are not set are left out."""
+    return json.dumps(
+        trajectory.model_dump(exclude_none=True, exclude_defaults=False),
+        separators=(",", ":"),
+        allow_nan=False,
+    )
+
+
+def write_trajectories(
+    path: str | Path, trajectories: Iterable[Trajectory], *, header: str | None = None
+) -> None:
+    """Write a JSONL file whole or not at all; ``header`` lines become ``#`` comments.
+
+    Raises InputError on duplicate ids (the reader would refuse the file).
+    """
+    lines = [f"# {row}".rstrip() for row in header.splitlines()] if header else []
+    seen: set[str] = set()
+    for trajectory in trajectories:
+        if trajectory.id in seen:
+            raise InputError(f"duplicate id {trajectory.id!r}", file=str(path), field="id")
+        seen.add(trajectory.id)
+        lines.append(dumps(trajectory))
+    write_atomic(path, "\n".join(lines) + "\n")

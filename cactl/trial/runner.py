@@ -1,0 +1,273 @@
+"""Run estimators on trajectories (from a task or a file), score them, time them.
+
+The core of ``cactl trial``: returns :class:`Trial` objects, prints nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import torch
+
+from cactl.errors import CactlError, InputError
+from cactl.estimators.batch import TrajectoryBatch
+from cactl.estimators.catalog import check_requirements
+from cactl.estimators.registry import estimate, registered_names
+from cactl.tasks import get_task_info, make_task, rollout
+from cactl.tasks.catalog import ParamValue
+from cactl.trajectory.jsonl import load_trajectories
+from cactl.trajectory.model import Trajectory
+from cactl.trial import metrics
+from cactl.trial.device import Cost, measure
+
+#: Trajectories in the warm-up call before each timed one (first-call overheads stay out).
+WARMUP = 4
+
+
+@dataclass
+class Result:
+    """One estimator's credit, scores and cost."""
+
+    estimator: str
+    metrics: dict[str, float | None]
+    cost: Cost
+    credits: list[list[float]]
+    agreement_with: dict[str, float | None] = field(default_factory=dict)
+
+    def per_step(self, trajectory: Trajectory, index: int) -> list[dict[str, Any]]:
+        truth = trajectory.truth.step_advantage if trajectory.truth else None
+        rows = []
+        for k, step in enumerate(trajectory.steps):
+            row: dict[str, Any] = {"step": k, "credit": self.credits[index][k]}
+            row["truth"] = truth[k] if truth is not None else None
+            if step.agent is not None:
+                row["agent"] = step.agent
+            rows.append(row)
+        return rows
+
+
+@dataclass
+class Trial:
+    """The outcome of one trial: where the data came from, and every estimator's result."""
+
+    source: dict[str, Any]
+    seed: int | None
+    device: str
+    trajectories: list[Trajectory]
+    results: list[Result]
+    skipped: list[tuple[str, str]]
+    example: int
+    has_truth: bool
+    #: Exact success rate of the behaviour policy (tasks only).
+    success_rate: float | None = None
+
+    @property
+    def title(self) -> str:
+        return self.source.get("task") or self.source.get("input") or "trial"
+
+    def record(self) -> dict[str, Any]:
+        """The JSON document of ``cactl trial --format json``."""
+        example = self.trajectories[self.example]
+        return {
+            "source": self.source,
+            "seed": self.seed,
+            "device": self.device,
+            "trajectories": len(self.trajectories),
+            "steps": sum(len(t.steps) for t in self.trajectories),
+            "tokens": sum(t.num_tokens for t in self.trajectories),
+            "truth": self.has_truth,
+            "success_rate": self.success_rate,
+            "example": example.id,
+            "results": [
+                {
+                    "rank": rank,
+                    "estimator": result.estimator,
+                    "metrics": result.metrics,
+                    "cost": result.cost.record(),
+                    "per_step": result.per_step(example, self.example),
+                    **({"agreement_with": result.agreement_with} if not self.has_truth else {}),
+                }
+                for rank, result in enumerate(self.results, start=1)
+            ],
+            "skipped": [{"estimator": name, "reason": reason} for name, reason in self.skipped],
+        }
+
+
+def _split(values: list[float], offsets: list[int]) -> list[list[float]]:
+    return [values[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+
+
+def _rank_key(result: Result, has_truth: bool) -> tuple[float, ...]:
+    def num(value: float | None) -> float:
+        return float("-inf") if value is None else value
+
+    m = result.metrics
+    if has_truth:
+        return (-num(m.get("hit_rate")), -num(m.get("spearman")), -num(m.get("snr")))
+    return (-num(m.get("agreement")),)
+
+
+def choose_estimators(
+    names: Sequence[str],
+    trajectories: Sequence[Trajectory],
+    *,
+    compare: bool,
+    lines: Sequence[int] | None = None,
+    file: str | None = None,
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The estimators to run and those skipped (name, reason).
+
+    Named estimators must have their fields (else InputError naming the field and line); with
+    ``compare``, every registered estimator whose fields the data has runs, the others are
+    skipped with the reason.
+    """
+    chosen: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for name in names:
+        check_requirements(name, trajectories, lines=lines, file=file)
+        if name not in chosen:
+            chosen.append(name)
+    if compare:
+        for name in registered_names():
+            if name in chosen:
+                continue
+            try:
+                check_requirements(name, trajectories, lines=lines, file=file)
+            except InputError as exc:
+                skipped.append((name, exc.message.split(", and ")[0].replace("estimator ", "")))
+                continue
+            chosen.append(name)
+    return chosen, skipped
+
+
+def run_estimators(
+    trajectories: list[Trajectory],
+    names: Sequence[str],
+    device: torch.device,
+) -> list[Result]:
+    """Each estimator's credit on the batch, scored against the truth where there is one."""
+    batch = TrajectoryBatch.from_trajectories(trajectories, device=device)
+    warm = TrajectoryBatch.from_trajectories(trajectories[:WARMUP], device=device)
+    offsets = [int(x) for x in batch.step_offsets.tolist()]
+    has_truth = all(t.truth is not None and t.truth.step_advantage for t in trajectories)
+    results = []
+    for name in names:
+        try:
+            estimate(name, warm)
+            credit, cost = measure(partial(estimate, name, batch), device, batch.num_tokens)
+        except CactlError as exc:
+            raise InputError(f"estimator {name!r} cannot run on this data: {exc}") from None
+        credits = _split([float(x) for x in credit.step.detach().cpu().tolist()], offsets)
+        if has_truth:
+            truths = [list(t.truth.step_advantage or []) for t in trajectories if t.truth]
+            criticals = [t.truth.critical_step for t in trajectories if t.truth]
+            scores = metrics.score(credits, truths, criticals)
+        else:
+            scores = metrics.statistics(credits)
+        results.append(Result(name, scores, cost, credits))
+    if not has_truth:
+        for result in results:
+            for other in results:
+                if other is not result:
+                    result.agreement_with[other.estimator] = metrics.agreement(
+                        result.credits, other.credits
+                    )
+            values = [v for v in result.agreement_with.values() if v is not None]
+            result.metrics["agreement"] = sum(values) / len(values) if values else None
+    return sorted(results, key=lambda r: _rank_key(r, has_truth))
+
+
+def trial_on_trajectories(
+    trajectories: list[Trajectory],
+    estimators: Sequence[str],
+    *,
+    compare: bool,
+    device: torch.device,
+    source: dict[str, Any],
+    seed: int | None,
+    lines: Sequence[int] | None = None,
+    file: str | None = None,
+    example: int = 0,
+    success_rate: float | None = None,
+) -> Trial:
+    names, skipped = choose_estimators(
+        estimators, trajectories, compare=compare, lines=lines, file=file
+    )
+    if not names:
+        raise InputError(
+            "no estimator can run on this data",
+            file=file,
+            hint="every estimator needs a field these trajectories lack; see cactl estimators list",
+        )
+    results = run_estimators(trajectories, names, device)
+    has_truth = all(t.truth is not None and t.truth.step_advantage for t in trajectories)
+    return Trial(
+        source=source,
+        seed=seed,
+        device=str(device),
+        trajectories=trajectories,
+        results=results,
+        skipped=skipped,
+        example=example,
+        has_truth=has_truth,
+        success_rate=success_rate,
+    )
+
+
+def task_params(tasks: Sequence[str], pairs: Sequence[str]) -> dict[str, dict[str, ParamValue]]:
+    """``--param`` values per task: each applies to the tasks that have it; a name that no
+    task has is an error."""
+    given: dict[str, dict[str, ParamValue]] = {name: {} for name in tasks}
+    for pair in pairs:
+        key = pair.partition("=")[0].strip()
+        owners = [t for t in tasks if any(p.name == key for p in get_task_info(t).params)]
+        if not owners:
+            get_task_info(tasks[0]).parse_params([pair])  # raises, with suggestions
+        for owner in owners:
+            given[owner].update(get_task_info(owner).parse_params([pair]))
+    return given
+
+
+def trial_on_task(
+    task: str,
+    params: dict[str, ParamValue],
+    estimators: Sequence[str],
+    *,
+    compare: bool,
+    device: torch.device,
+    seed: int,
+) -> Trial:
+    """Sample the task (seeded), then run and score the estimators."""
+    env = make_task(task, params)
+    sample = rollout(env, random.Random(seed))
+    return trial_on_trajectories(
+        sample.trajectories,
+        estimators,
+        compare=compare,
+        device=device,
+        source={"task": task, "params": env.effective_params()},
+        seed=seed,
+        example=env.example(sample.trajectories),
+        success_rate=sample.success_rate,
+    )
+
+
+def trial_on_file(
+    path: str, estimators: Sequence[str], *, compare: bool, device: torch.device
+) -> Trial:
+    """Read a JSONL file, then run and score the estimators (against its truth, if any)."""
+    loaded = load_trajectories(path)
+    return trial_on_trajectories(
+        loaded.trajectories,
+        estimators,
+        compare=compare,
+        device=device,
+        source={"input": path},
+        seed=None,
+        lines=loaded.lines,
+        file=loaded.file,
+    )

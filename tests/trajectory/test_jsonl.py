@@ -1,0 +1,132 @@
+"""The JSONL reader and writer: skipping, streaming, located errors, round trips."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from cactl.errors import InputError, InputErrors
+from cactl.tasks import make_task, rollout
+from cactl.trajectory.jsonl import iter_trajectories, load_trajectories, write_trajectories
+
+GOOD = '{"id": "a", "group": "g", "reward": 1, "steps": [{"tokens": 2}]}'
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "t.jsonl"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def errors_of(path: Path) -> list[InputError]:
+    with pytest.raises((InputError, InputErrors)) as caught:
+        load_trajectories(path)
+    exc = caught.value
+    return list(exc.errors) if isinstance(exc, InputErrors) else [exc]
+
+
+def test_blank_and_comment_lines_are_skipped_and_lines_counted(tmp_path: Path) -> None:
+    text = (
+        "# header\n\n" + GOOD + "\n   \n  # indented comment\n" + GOOD.replace('"a"', '"b"') + "\n"
+    )
+    loaded = load_trajectories(write(tmp_path, text))
+    assert [t.id for t in loaded.trajectories] == ["a", "b"]
+    assert loaded.lines == [3, 6]
+    assert [(n, t.id) for n, t in iter_trajectories(tmp_path / "t.jsonl")] == [(3, "a"), (6, "b")]
+
+
+def test_numeric_ids_are_labels(tmp_path: Path) -> None:
+    loaded = load_trajectories(
+        write(tmp_path, '{"id": 7, "group": 1, "reward": 0, "steps": [{"tokens": 1}]}\n')
+    )
+    assert loaded.trajectories[0].id == "7"
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "message", "found"),
+    [
+        ('{"id": "x", "group": "g", "reward": 1, "steps": [{"tokens": 2, "value": NaN}]}',
+         "steps[0].value", "must be a finite number, found nan (trajectory 'x')", None),
+        ('{"id": "x", "group": "g", "reward": 1, "steps": [{"tokens": 2, "prm": 1e999}]}',
+         "steps[0].prm", "must be a finite number, found inf (trajectory 'x')", None),
+        ('{"id": "x", "group": "g", "reward": Infinity, "steps": [{"tokens": 2}]}',
+         "reward", "must be a finite number, found inf (trajectory 'x')", None),
+        ('{"id": "x", "group": "g", "reward": 1, "steps": [{"tokens": 0}]}',
+         "steps[0].tokens", "Input should be greater than or equal to 1 (trajectory 'x')", "0"),
+        ('{"id": "x", "group": "g", "reward": 1, "steps": [{"tokens": 2, "valeu": 1}]}',
+         "steps[0].valeu", "Extra inputs are not permitted (trajectory 'x')", "1"),
+        ('{"id": "x", "group": "g", "steps": [{"tokens": 2}]}',
+         "reward", "Field required (trajectory 'x')", None),
+        ('{"id": "x", "group": "g", "reward": 1, "steps": [{"tokens": 2, "logp": [0, 0, 0]}]}',
+         "steps[0]", "logp has 3 entries, expected one per token (2) or one number (trajectory 'x')", None),
+    ],
+)  # fmt: skip
+def test_field_errors_name_line_id_and_field(
+    tmp_path: Path, line: str, field: str, message: str, found: str | None
+) -> None:
+    (error,) = errors_of(write(tmp_path, GOOD + "\n# c\n" + line + "\n"))
+    assert (error.line, error.field, error.message, error.found) == (3, field, message, found)
+    assert error.file == str(tmp_path / "t.jsonl")
+
+
+def test_unknown_step_field_suggests_the_right_one(tmp_path: Path) -> None:
+    line = '{"id": "x", "group": "g", "reward": 1, "steps": [{"tokens": 2, "valeu": 1}]}'
+    (error,) = errors_of(write(tmp_path, line + "\n"))
+    assert error.hint == "did you mean 'value'?"
+
+
+def test_syntax_errors_duplicates_and_non_objects_all_reported(tmp_path: Path) -> None:
+    text = "\n".join([GOOD, GOOD, '{"id": "e" "group": "g"}', "[1, 2]", ""])
+    errors = errors_of(write(tmp_path, text))
+    assert [(e.line, e.column, e.field) for e in errors] == [
+        (2, None, "id"),
+        (3, 12, None),
+        (4, None, None),
+    ]
+    assert errors[0].message == "duplicate id 'a' (first on line 1)"
+    assert errors[1].message == "invalid JSON: Expecting ',' delimiter"
+    assert (
+        errors[1].render(frame=True).endswith('    3 | {"id": "e" "group": "g"}\n' + " " * 19 + "^")
+    )
+    assert (errors[2].expected, errors[2].found) == ("a JSON object", "list")
+
+
+def test_empty_and_missing_files(tmp_path: Path) -> None:
+    (error,) = errors_of(write(tmp_path, "# nothing\n\n"))
+    assert error.message == "no trajectories in the file"
+    with pytest.raises(InputError, match="file not found"):
+        load_trajectories(tmp_path / "missing.jsonl")
+    with pytest.raises(InputError, match="directory"):
+        load_trajectories(tmp_path)
+
+
+def test_streaming_reader_stops_at_the_first_error_after_yielding(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + "\n{bad\n")
+    stream = iter_trajectories(path)
+    assert next(stream)[1].id == "a"
+    with pytest.raises(InputError) as caught:
+        next(stream)
+    assert caught.value.line == 2
+
+
+def test_round_trip_of_task_trajectories(tmp_path: Path) -> None:
+    trajectories = rollout(
+        make_task("team", {"groups": 2, "group_size": 2}), random.Random(0)
+    ).trajectories
+    path = tmp_path / "team.jsonl"
+    write_trajectories(path, trajectories, header="team task\nseed 0")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# team task\n# seed 0\n{")
+    assert load_trajectories(path).trajectories == trajectories
+
+
+def test_writer_refuses_duplicate_ids_and_writes_nothing(tmp_path: Path) -> None:
+    trajectories = rollout(
+        make_task("fork", {"groups": 1, "group_size": 1}), random.Random(0)
+    ).trajectories
+    path = tmp_path / "dup.jsonl"
+    with pytest.raises(InputError, match="duplicate id 'fork-0-0'"):
+        write_trajectories(path, trajectories * 2)
+    assert not path.exists()
