@@ -152,3 +152,12 @@ def reverse_linear_scan(values: Tensor, coefficients: Tensor) -> Tensor:
     if values.numel() == 0:
         return values.clone()
     return _doubling_scan(values, coefficients.to(values.dtype))
+
+
+def segment_softmax(logits: Tensor, index: Tensor, num_segments: int) -> Tensor:
+    """Softmax of the entries of each segment (the largest logit subtracted first)."""
+    top = torch.full(
+        (num_segments,), float("-inf"), dtype=logits.dtype, device=logits.device
+    ).scatter_reduce(0, index, logits, "amax")
+    weights = torch.exp(logits - top[index])
+    return weights / segment_sum(weights, index, num_segments)[index]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -37,7 +37,15 @@ if TYPE_CHECKING:
     from cactl.estimators.batch import TrajectoryBatch
 
 #: Modules holding the kernels, imported on first use.
-KERNEL_MODULES = ("cactl.estimators.outcome",)
+KERNEL_MODULES = (
+    "cactl.estimators.outcome",
+    "cactl.estimators.temporal_difference",
+    "cactl.estimators.monte_carlo",
+    "cactl.estimators.model_based",
+    "cactl.estimators.information_theoretic",
+    "cactl.estimators.game_theoretic",
+    "cactl.estimators.multi_agent",
+)
 
 Kernel = Callable[..., "Credit"]
 _KERNELS: dict[str, Kernel] = {}
@@ -51,18 +59,19 @@ class Credit:
     token: Tensor
     step: Tensor
     batch: TrajectoryBatch
+    #: Other outputs of an estimator, by name (e.g. ``returns`` of gae).
+    extra: dict[str, Tensor] = field(default_factory=dict)
 
     @classmethod
-    def from_step(cls, batch: TrajectoryBatch, step: Tensor) -> Credit:
+    def from_step(cls, batch: TrajectoryBatch, step: Tensor, **extra: Tensor) -> Credit:
         """Step-level credit; every token of a step gets the step's value."""
-        return cls(token=step[batch.token_step], step=step, batch=batch)
+        return cls(token=step[batch.token_step], step=step, batch=batch, extra=extra)
 
     @classmethod
-    def from_token(cls, batch: TrajectoryBatch, token: Tensor) -> Credit:
+    def from_token(cls, batch: TrajectoryBatch, token: Tensor, **extra: Tensor) -> Credit:
         """Token-level credit; a step's credit is the mean over its tokens."""
-        return cls(
-            token=token, step=segment_mean(token, batch.token_step, batch.num_steps), batch=batch
-        )
+        step = segment_mean(token, batch.token_step, batch.num_steps)
+        return cls(token=token, step=step, batch=batch, extra=extra)
 
     def per_step(self, i: int) -> list[float]:
         """Step credits of trajectory ``i``, as Python floats."""

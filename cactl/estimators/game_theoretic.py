@@ -1,0 +1,172 @@
+"""Game-theoretic credit: counterfactual (leave-one-out) credit and Shapley values over steps,
+segments or agents."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+
+import torch
+from torch import Tensor
+
+from cactl.errors import InputError
+from cactl.estimators.batch import Coalitions, TrajectoryBatch
+from cactl.estimators.ops import segment_mean
+from cactl.estimators.registry import Credit, register
+
+#: Exact Shapley values are computed up to this many players by default (2^12 = 4096 coalitions).
+MAX_EXACT_PLAYERS = 12
+
+ValueOracle = Callable[[frozenset[int]], float]
+
+
+@register("counterfactual")
+def counterfactual(batch: TrajectoryBatch, *, unit: str = "step") -> Credit:
+    """Counterfactual credit: C3 (arXiv:2603.06859), CCPO (arXiv:2603.21563).
+
+    ``c_k = R - mean(counterfactual_returns_k)``: the outcome minus the mean return of episodes in
+    which step ``k``'s action was replaced and the rest re-sampled (a difference reward). With
+    ``unit="agent"``, each agent's credit in a trajectory is the mean of its steps' ``c_k`` and every
+    one of its steps gets it. For one player this equals its Shapley value
+    ``v({k}) - v({})`` when the counterfactual returns estimate ``v({})``.
+    """
+    baseline = batch.require("counterfactual_returns")
+    credit = batch.reward[batch.step_trajectory] - baseline
+    if unit == "agent":
+        agents = batch.require("agent")
+        pair = batch.step_trajectory * max(len(batch.agent_names), 1) + agents
+        pairs, inverse = torch.unique(pair, return_inverse=True)
+        credit = segment_mean(credit, inverse, pairs.numel())[inverse]
+    return Credit.from_step(batch, credit)
+
+
+def shapley_values(
+    value: ValueOracle | Mapping[frozenset[int], float],
+    num_players: int,
+    *,
+    max_exact: int = MAX_EXACT_PLAYERS,
+    permutations: int = 2000,
+    seed: int = 0,
+    dtype: torch.dtype = torch.float64,
+) -> Tensor:
+    """Shapley values ``phi_i = sum_{S not containing i} |S|!(n-|S|-1)!/n! (v(S+i) - v(S))``.
+
+    ``value`` is a callable on frozensets of player indices, or a mapping of all needed
+    coalitions. Exact (all ``2^n`` coalitions) when ``n <= max_exact``; beyond, the mean marginal
+    contribution over ``permutations`` random orders (seeded with ``seed``). Both satisfy
+    efficiency exactly: the values sum to ``v(all) - v(empty)``. A missing coalition raises
+    ``KeyError`` carrying the frozenset.
+    """
+    n = num_players
+    if n == 0:
+        return torch.zeros(0, dtype=dtype)
+    lookup: ValueOracle = value.__getitem__ if isinstance(value, Mapping) else value
+    if n <= max_exact:
+        masks = range(1 << n)
+        table = torch.tensor(
+            [lookup(frozenset(i for i in range(n) if m >> i & 1)) for m in masks],
+            dtype=torch.float64,
+        )
+        every = torch.arange(1 << n)
+        size = torch.zeros(1 << n, dtype=torch.long)
+        for i in range(n):
+            size += (every >> i) & 1
+        weight = torch.tensor(
+            [math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) for s in range(n)],
+            dtype=torch.float64,
+        )
+        phi = torch.empty(n, dtype=torch.float64)
+        for i in range(n):
+            without = every[(every >> i) & 1 == 0]
+            phi[i] = (weight[size[without]] * (table[without | (1 << i)] - table[without])).sum()
+        return phi.to(dtype)
+    generator = torch.Generator().manual_seed(seed)
+    cache: dict[int, float] = {}
+
+    def v(mask: int) -> float:
+        if mask not in cache:
+            cache[mask] = float(lookup(frozenset(i for i in range(n) if mask >> i & 1)))
+        return cache[mask]
+
+    total = torch.zeros(n, dtype=torch.float64)
+    orders = torch.argsort(torch.rand(permutations, n, generator=generator), dim=1).tolist()
+    for order in orders:
+        mask, before = 0, v(0)
+        for player in order:
+            mask |= 1 << player
+            after = v(mask)
+            total[player] += after - before
+            before = after
+    return (total / permutations).to(dtype)
+
+
+def _players(table: Coalitions, steps: int, agents: Sequence[str]) -> tuple[list[int | str], bool]:
+    """The players of a coalitions table: step indices (int members) or agent names (str)."""
+    members = [m for coalition, _ in table for m in coalition]
+    if all(isinstance(m, int) for m in members):
+        return list(range(steps)), False
+    names = list(dict.fromkeys([*agents, *(m for m in members if isinstance(m, str))]))
+    return list(names), True
+
+
+@register("shapley")
+def shapley(
+    batch: TrajectoryBatch,
+    *,
+    max_exact: int = MAX_EXACT_PLAYERS,
+    permutations: int = 2000,
+    seed: int = 0,
+) -> Credit:
+    """Shapley credit over steps (or segments) or agents from each trajectory's ``coalitions``
+    table: SCAR (arXiv:2505.20417), SHARP (arXiv:2602.08335).
+
+    Players are the trajectory's steps when the table's members are step indices, or its agents
+    when they are agent names (every step of an agent then gets the agent's value). The value of
+    a coalition is read from the table, which must hold every coalition needed: all ``2^n``
+    subsets for the exact computation (``n <= max_exact``, default 12), the sampled permutations'
+    prefixes beyond. Credits sum to ``v(all players) - v(empty)`` (efficiency).
+    """
+    tables = batch.require_coalitions()
+    step_credit = torch.zeros(batch.num_steps, dtype=torch.float64)
+    agents_of_step = batch.fields.get("agent")
+    for i, table in enumerate(tables):
+        lo, hi = int(batch.step_offsets[i]), int(batch.step_offsets[i + 1])
+        step_agents = [] if agents_of_step is None else agents_of_step[lo:hi].tolist()
+        agent_names = [batch.agent_names[a] for a in step_agents if a >= 0]
+        players, by_agent = _players(table, hi - lo, agent_names)
+        index = {player: k for k, player in enumerate(players)}
+        values: dict[frozenset[int], float] = {}
+        for members, worth in table:
+            unknown = [m for m in members if m not in index]
+            if unknown:
+                raise InputError(
+                    f"{batch.name(i)}: coalition member {unknown[0]!r} is not a "
+                    + ("known agent" if by_agent else f"step index (0 to {hi - lo - 1})"),
+                    field="coalitions",
+                    expected="agent names" if by_agent else "step indices",
+                    found=repr(unknown[0]),
+                )
+            values[frozenset(index[m] for m in members)] = worth
+        try:
+            phi = shapley_values(
+                values, len(players), max_exact=max_exact, permutations=permutations, seed=seed
+            )
+        except KeyError as missing:
+            subset = sorted((players[k] for k in missing.args[0]), key=str)
+            raise InputError(
+                f"{batch.name(i)}: the coalitions table has no value for {subset}",
+                field="coalitions",
+                expected=f"a value for every subset of the {len(players)} players"
+                if len(players) <= max_exact
+                else "a value for every coalition the sampled permutations need",
+                found="missing",
+            ) from None
+        if by_agent:
+            if agents_of_step is None:
+                batch.require("agent")
+            for k, a in enumerate(step_agents):
+                step_credit[lo + k] = phi[index[batch.agent_names[a]]] if a >= 0 else 0.0
+        else:
+            step_credit[lo:hi] = phi
+    step = step_credit.to(device=batch.device, dtype=batch.dtype)
+    return Credit.from_step(batch, step)

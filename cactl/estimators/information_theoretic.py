@@ -1,0 +1,68 @@
+"""Information-theoretic estimators: information gain about the answer (IGPO) and credit
+focused on high-entropy decisions (CARL)."""
+
+from __future__ import annotations
+
+import torch
+
+from cactl.estimators.batch import TrajectoryBatch
+from cactl.estimators.ops import reverse_discounted_scan
+from cactl.estimators.outcome import group_normalised
+from cactl.estimators.registry import Credit, register
+
+
+@register("igpo")
+def igpo(
+    batch: TrajectoryBatch, *, gamma: float = 1.0, prior: float = 0.0, eps: float = 1e-6
+) -> Credit:
+    """Information-gain turn rewards, IGPO (Wang et al., arXiv:2510.14967).
+
+    With ``p_k = answer_prob`` after step ``k`` and ``p_{-1} = prior``, the turn reward is the
+    gain ``r_k = p_k - p_{k-1}`` for every step but the last, whose reward is the outcome ``R``.
+    All turn rewards of a group are normalised together, ``r'_k = (r_k - mean_g r) / (std_g r +
+    eps)`` (Bessel; 0 for a group with one turn in all or equal rewards), and
+    ``A_k = sum_{j >= k} gamma^(j-k) r'_j``.
+    """
+    prob = batch.require("answer_prob")
+    previous = torch.empty_like(prob)
+    previous[1:] = prob[:-1]
+    previous[batch.step_offsets[:-1]] = prior
+    last = batch.last_step
+    rewards = torch.where(last, batch.reward[batch.step_trajectory], prob - previous)
+    group = batch.group[batch.step_trajectory]
+    normalised = group_normalised(rewards, group, batch.num_groups, scale="std", eps=eps)
+    return Credit.from_step(batch, reverse_discounted_scan(normalised, batch.step_offsets, gamma))
+
+
+def top_fraction_mask(
+    batch: TrajectoryBatch, scores: torch.Tensor, fraction: float
+) -> torch.Tensor:
+    """Bool per step: among the ``ceil(fraction * K)`` highest scores of its trajectory (ties go
+    to the earlier step)."""
+    # Sort by score (descending, stable), then by trajectory (stable): ranks within trajectories.
+    by_score = torch.sort(scores, descending=True, stable=True).indices
+    by_trajectory = torch.sort(batch.step_trajectory[by_score], stable=True).indices
+    order = by_score[by_trajectory]
+    rank = torch.empty_like(order)
+    rank[order] = torch.arange(order.numel(), device=order.device)
+    rank = rank - batch.step_offsets[batch.step_trajectory]
+    steps = batch.trajectory_steps.to(torch.float64)
+    keep = torch.ceil(steps * fraction - 1e-9).to(torch.long)
+    return rank < keep[batch.step_trajectory]
+
+
+@register("entropy_focus")
+def entropy_focus(
+    batch: TrajectoryBatch, *, fraction: float = 0.2, scale: str = "std", eps: float = 1e-6
+) -> Credit:
+    """Credit on the critical, high-entropy decisions only, after CARL (arXiv:2512.04949).
+
+    The episode advantage ``A_i = (R_i - mean_g R) / (std_g R + eps)`` (``scale="none"``: not
+    divided) goes to the ``ceil(fraction * K_i)`` steps of trajectory ``i`` with the highest
+    policy ``entropy`` (ties: the earlier step); the other steps get 0.
+    """
+    entropy = batch.require("entropy")
+    advantage = group_normalised(batch.reward, batch.group, batch.num_groups, scale=scale, eps=eps)
+    keep = top_fraction_mask(batch, entropy, fraction)
+    step = torch.where(keep, advantage[batch.step_trajectory], torch.zeros_like(entropy))
+    return Credit.from_step(batch, step)

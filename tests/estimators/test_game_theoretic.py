@@ -1,0 +1,139 @@
+"""shapley and counterfactual: hand cases, Shapley axioms, sampling, bad tables."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cactl.errors import InputError
+from cactl.estimators.batch import TrajectoryBatch
+from cactl.estimators.game_theoretic import shapley_values
+from cactl.estimators.registry import estimate
+from tests.estimators.references import shapley_exact
+
+
+def _table(n: int, v: dict[frozenset[int], float]) -> list[dict[str, object]]:
+    return [{"members": sorted(s), "value": x} for s, x in v.items()]
+
+
+def _random_game(rng: random.Random, n: int) -> dict[frozenset[int], float]:
+    return {
+        frozenset(c): (0.0 if not c else rng.uniform(-1, 1))
+        for k in range(n + 1)
+        for c in itertools.combinations(range(n), k)
+    }
+
+
+def test_shapley_hand_computed_glove_game() -> None:
+    # Players 0 and 1 hold left gloves, 2 a right glove; a pair is worth 1.
+    v = {
+        frozenset(c): float(2 in c and (0 in c or 1 in c))
+        for k in range(4)
+        for c in itertools.combinations(range(3), k)
+    }
+    t = {
+        "id": "x",
+        "group": "g",
+        "reward": 1.0,
+        "steps": [{"tokens": 1}, {"tokens": 2}, {"tokens": 1}],
+        "coalitions": _table(3, v),
+    }
+    credit = estimate("shapley", TrajectoryBatch.from_trajectories([t], dtype=torch.float64))
+    assert credit.step.tolist() == pytest.approx([1 / 6, 1 / 6, 2 / 3])
+    assert credit.token.tolist() == pytest.approx([1 / 6, 1 / 6, 1 / 6, 2 / 3])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 5))
+def test_shapley_axioms_and_definition(seed: int, n: int) -> None:
+    rng = random.Random(seed)
+    v = _random_game(rng, n)
+    # Make player 0 a null player and players n-1, n-2 symmetric (when n >= 3).
+    for s in list(v):
+        if 0 in s:
+            v[s] = v[s - {0}]
+    if n >= 3:
+        a, b = n - 1, n - 2
+        for s in list(v):
+            if a in s and b not in s:
+                v[s] = v[(s - {a}) | {b}]
+    phi = shapley_values(v, n).tolist()
+    assert phi == pytest.approx(shapley_exact(v, n), abs=1e-12)
+    assert sum(phi) == pytest.approx(v[frozenset(range(n))] - v[frozenset()], abs=1e-12)
+    assert phi[0] == pytest.approx(0.0, abs=1e-12)
+    if n >= 3:
+        assert phi[n - 1] == pytest.approx(phi[n - 2], abs=1e-12)
+
+
+def test_permutation_sampling_beyond_max_exact() -> None:
+    rng = random.Random(3)
+    n = 6
+    v = _random_game(rng, n)
+    exact = shapley_values(v, n)
+    sampled = shapley_values(v, n, max_exact=3, permutations=4000, seed=1)
+    assert float(sampled.sum()) == pytest.approx(
+        v[frozenset(range(n))], abs=1e-12
+    )  # efficiency is exact
+    assert (sampled - exact).abs().max() < 0.05
+    again = shapley_values(v, n, max_exact=3, permutations=4000, seed=1)
+    assert torch.equal(sampled, again)  # seeded
+
+
+def test_oracle_with_many_players() -> None:
+    # An additive game: v(S) = sum of weights; Shapley values are the weights, exactly,
+    # for every permutation.
+    weights = [float(i) for i in range(20)]
+    phi = shapley_values(lambda s: sum(weights[i] for i in s), 20, permutations=50)
+    assert phi.tolist() == pytest.approx(weights)
+
+
+def test_agents_as_players() -> None:
+    v = {(): 0.0, ("p",): 1.0, ("c",): 2.0, ("p", "c"): 5.0}
+    t = {
+        "id": "m",
+        "group": "g",
+        "reward": 5.0,
+        "steps": [
+            {"tokens": 1, "agent": "p"},
+            {"tokens": 1, "agent": "c"},
+            {"tokens": 1, "agent": "p"},
+        ],
+        "coalitions": [{"members": list(k), "value": x} for k, x in v.items()],
+    }
+    credit = estimate("shapley", TrajectoryBatch.from_trajectories([t]))
+    # phi_p = (1 + (5 - 2)) / 2 = 2, phi_c = (2 + (5 - 1)) / 2 = 3; each step gets its agent's.
+    assert credit.step.tolist() == [2.0, 3.0, 2.0]
+
+
+def test_counterfactual_equals_shapley_for_one_player() -> None:
+    t = {
+        "id": "o",
+        "group": "g",
+        "reward": 0.8,
+        "steps": [{"tokens": 3, "counterfactual_returns": [0.1, 0.3]}],
+        "coalitions": [{"members": [], "value": 0.2}, {"members": [0], "value": 0.8}],
+    }
+    batch = TrajectoryBatch.from_trajectories([t], dtype=torch.float64)
+    assert estimate("counterfactual", batch).step.tolist() == pytest.approx([0.6])
+    assert estimate("shapley", batch).step.tolist() == pytest.approx([0.6])
+
+
+def test_missing_or_bad_coalitions_are_input_errors() -> None:
+    t = {"id": "q", "group": "g", "reward": 1.0, "steps": [{"tokens": 1}, {"tokens": 1}]}
+    with pytest.raises(InputError, match="trajectory 0 \\(id 'q'\\) has no coalitions table"):
+        estimate("shapley", TrajectoryBatch.from_trajectories([t]))
+    partial = {
+        **t,
+        "coalitions": [{"members": [], "value": 0.0}, {"members": [0, 1], "value": 1.0}],
+    }
+    with pytest.raises(InputError, match="has no value for \\[0\\]") as caught:
+        estimate("shapley", TrajectoryBatch.from_trajectories([partial]))
+    assert caught.value.field == "coalitions"
+    outside = {**t, "coalitions": [{"members": [2], "value": 0.0}]}
+    with pytest.raises(InputError, match="coalition member 2 is not a step index \\(0 to 1\\)"):
+        estimate("shapley", TrajectoryBatch.from_trajectories([outside]))
