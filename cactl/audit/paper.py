@@ -12,6 +12,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
+import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -22,9 +23,9 @@ from pydantic import (
     field_validator,
 )
 
-from cactl.errors import did_you_mean, raise_all
+from cactl.errors import InputError, did_you_mean, raise_all
 from cactl.vocab import BaselineFamily, Granularity, Methodology, Setting
-from cactl.yamlsrc import Positions, load_yaml, load_yaml_text, validation_errors
+from cactl.yamlsrc import Positions, load_yaml_text, read_text, validation_errors
 
 
 def _number_as_text(value: Any) -> Any:
@@ -331,16 +332,34 @@ def _check_inventory(paper: Paper, positions: Positions) -> None:
         )
 
 
+def parse_yaml_text(text: str, file: str) -> tuple[Any, Positions]:
+    # PyYAML's reader refuses control characters before parsing starts; say so as an input
+    # error with the character's position instead of letting it escape.
+    try:
+        return load_yaml_text(text, file)
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        column = exc.position - (before.rfind("\n") + 1) + 1
+        char = exc.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else f"U+{ord(str(char)[:1] or ' '):04X}"
+        raise InputError(
+            f"the file contains a control character that YAML does not allow ({shown})",
+            file=file,
+            line=line,
+            column=column,
+        ) from None
+
+
 def load_paper_text(text: str, file: str) -> tuple[Paper, Any, Positions]:
     """Parse and validate paper YAML text: ``(paper, raw data, positions)``."""
-    data, positions = load_yaml_text(text, file)
+    data, positions = parse_yaml_text(text, file)
     return parse_paper(data, positions), data, positions
 
 
 def load_paper(path: Path | str) -> tuple[Paper, Any, Positions]:
     """Read, parse and validate one paper file."""
-    data, positions = load_yaml(path, what="paper file")
-    return parse_paper(data, positions), data, positions
+    return load_paper_text(read_text(path, what="paper file"), str(path))
 
 
 __all__ = [

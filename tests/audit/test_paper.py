@@ -95,3 +95,9 @@ def test_missing_file() -> None:
     with pytest.raises(InputError) as caught:
         load_paper("no/such/paper.yaml")
     assert "not found" in caught.value.message
+
+
+def test_control_characters_are_located_input_errors() -> None:
+    (error,) = errors_of("model:\n  name: a\x07b\n")
+    assert (error.line, error.column) == (2, 10)
+    assert "U+0007" in error.message
