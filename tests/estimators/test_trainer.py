@@ -1,0 +1,241 @@
+"""Trainer-layout functions against per-timestep loops written from verl's conventions, and
+hand-computed cases for masked (multi-turn) rows."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import pytest
+import torch
+
+from cactl.errors import InputError
+from cactl.estimators import trainer
+from cactl.estimators.batch import TrajectoryBatch
+from cactl.estimators.registry import estimate
+
+
+def _inputs(
+    seed: int, rows: int = 7, cols: int = 23
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    mask = (torch.rand(rows, cols, generator=g) > 0.3).double()
+    mask[:, 0] = 1
+    mask[1, 5:] = 0  # a short row
+    rewards = torch.randn(rows, cols, generator=g, dtype=torch.float64) * mask
+    values = torch.randn(rows, cols, generator=g, dtype=torch.float64)
+    return rewards, values, mask
+
+
+def loop_gae(
+    r: torch.Tensor, v: torch.Tensor, m: torch.Tensor, gamma: float, lam: float
+) -> tuple[list[list[float]], list[list[float]]]:
+    """Per-row loop over time; masked positions pass the next value and advantage through."""
+    adv, ret = [], []
+    for i in range(r.shape[0]):
+        nxt, last = 0.0, 0.0
+        a_row = [0.0] * r.shape[1]
+        for t in reversed(range(r.shape[1])):
+            if m[i, t] == 0:
+                continue
+            last = float(r[i, t]) + gamma * nxt - float(v[i, t]) + gamma * lam * last
+            nxt = float(v[i, t])
+            a_row[t] = last
+        adv.append(a_row)
+        ret.append([a + float(v[i, t]) if m[i, t] else 0.0 for t, a in enumerate(a_row)])
+    return adv, ret
+
+
+def whiten(rows: list[list[float]], m: torch.Tensor) -> list[list[float]]:
+    flat = [x for i, row in enumerate(rows) for t, x in enumerate(row) if m[i, t]]
+    mean = sum(flat) / len(flat)
+    var = sum((x - mean) ** 2 for x in flat) / (len(flat) - 1)
+    return [
+        [(x - mean) / math.sqrt(var + 1e-8) if m[i, t] else 0.0 for t, x in enumerate(row)]
+        for i, row in enumerate(rows)
+    ]
+
+
+def test_gae_multi_turn_row_by_hand() -> None:
+    rewards = torch.tensor([[0.0, 9.0, 0.0, 1.0]], dtype=torch.float64)
+    values = torch.tensor([[0.5, 7.0, 0.25, 0.125]], dtype=torch.float64)
+    mask = torch.tensor([[1.0, 0.0, 1.0, 1.0]], dtype=torch.float64)  # position 1 is an observation
+    adv, ret = trainer.compute_gae_advantage_return(rewards, values, mask, 1.0, 1.0, whiten=False)
+    # Valid sequence: r = [0, 0, 1], V = [.5, .25, .125]; A = G - V = [.5, .75, .875].
+    assert adv.tolist() == [[0.5, 0.0, 0.75, 0.875]]
+    assert ret.tolist() == [[1.0, 0.0, 1.0, 1.0]]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_gae_matches_loop(seed: int) -> None:
+    r, v, m = _inputs(seed)
+    adv, ret = trainer.compute_gae_advantage_return(r, v, m, 0.9, 0.7)
+    loop_adv, loop_ret = loop_gae(r, v, m, 0.9, 0.7)
+    assert adv.tolist() == [pytest.approx(row, abs=1e-10) for row in whiten(loop_adv, m)]
+    assert ret.tolist() == [pytest.approx(row, abs=1e-10) for row in loop_ret]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_reinforce_pp_matches_loop(seed: int) -> None:
+    r, _, m = _inputs(seed)
+    adv, ret = trainer.compute_reinforce_plus_plus_outcome_advantage(r, m, 0.8)
+    loop: list[list[float]] = []
+    for i in range(r.shape[0]):
+        running, row = 0.0, [0.0] * r.shape[1]
+        for t in reversed(range(r.shape[1])):
+            if m[i, t]:
+                running = float(r[i, t]) + 0.8 * running
+                row[t] = running
+        loop.append(row)
+    assert ret.tolist() == [pytest.approx(row, abs=1e-10) for row in loop]
+    assert adv.tolist() == [pytest.approx(row, abs=1e-10) for row in whiten(loop, m)]
+
+
+def test_grpo_and_rloo_conventions() -> None:
+    rewards = torch.zeros(5, 3, dtype=torch.float64)
+    rewards[:, -1] = torch.tensor([1.0, 0.0, 0.0, 3.0, 2.0])
+    rewards[0, 0] = 1.0  # a score is the row's sum
+    mask = torch.ones(5, 3, dtype=torch.float64)
+    mask[2, 1:] = 0
+    index = ["a", "a", "a", "solo", "b"]
+    adv, ret = trainer.compute_grpo_outcome_advantage(rewards, mask, index, epsilon=0.0)
+    assert torch.equal(adv, ret)
+    # Group a: scores [2, 0, 0], mean 2/3, std sqrt(4/3); singletons: (s - 0) / (1 + 0).
+    s = math.sqrt(4 / 3)
+    expected = [4 / 3 / s, -2 / 3 / s, -2 / 3 / s, 3.0, 2.0]
+    assert adv[:, 0].tolist() == pytest.approx(expected)
+    assert adv[2].tolist() == pytest.approx([expected[2], 0.0, 0.0])
+    ids = torch.tensor([7, 7, 7, 1, 2])
+    assert torch.equal(
+        trainer.compute_grpo_outcome_advantage(rewards, mask, ids, epsilon=0.0)[0], adv
+    )
+    rloo, _ = trainer.compute_rloo_outcome_advantage(rewards, mask, index)
+    assert rloo[:, 0].tolist() == pytest.approx([2.0, -1.0, -1.0, 3.0, 2.0])
+
+
+def test_vine_trainer_matches_the_ragged_estimator() -> None:
+    mask = torch.tensor([[1, 1, 1, 1, 0], [1, 1, 0, 0, 0]], dtype=torch.float64)
+    starts = torch.tensor([[1, 0, 1, 0, 0], [0, 1, 0, 0, 0]])
+    values = torch.tensor(
+        [[0.5, 9.0, 0.75, 9.0, 9.0], [0.25, 0.5, 9.0, 9.0, 9.0]], dtype=torch.float64
+    )
+    rewards = torch.zeros(2, 5, dtype=torch.float64)
+    rewards[0, 3] = 1.0
+    adv, ret = trainer.compute_vine_advantage(rewards, values, mask, starts, gamma=1.0)
+    # Row 0: V = [.5, .75], outcome 1 -> A = [.25, .25]; row 1: V = [.25, .5], outcome 0 -> [.25, -.5].
+    assert adv.tolist() == [[0.25, 0.25, 0.25, 0.25, 0.0], [0.25, -0.5, 0.0, 0.0, 0.0]]
+    assert ret.tolist() == [[0.75, 0.75, 1.0, 1.0, 0.0], [0.5, 0.0, 0.0, 0.0, 0.0]]
+    ragged = [
+        {
+            "id": "0",
+            "group": "g",
+            "reward": 1.0,
+            "steps": [
+                {"tokens": 2, "branch_returns": [0.5]},
+                {"tokens": 2, "branch_returns": [0.75]},
+            ],
+        },
+        {
+            "id": "1",
+            "group": "g",
+            "reward": 0.0,
+            "steps": [
+                {"tokens": 1, "branch_returns": [0.25]},
+                {"tokens": 1, "branch_returns": [0.5]},
+            ],
+        },
+    ]
+    credit = estimate("vine", TrajectoryBatch.from_trajectories(ragged, dtype=torch.float64))
+    assert credit.padded().tolist() == [row[:4] for row in adv.tolist()]
+
+
+def loop_gigpo(
+    scores: list[float],
+    returns: list[float],
+    anchors: list[str],
+    index: list[str],
+    traj: list[str],
+    eps: float,
+    w: float,
+    divide: bool,
+) -> list[float]:
+    episode_pool: dict[str, list[float]] = defaultdict(list)
+    seen = set()
+    for s, g, t in zip(scores, index, traj, strict=True):
+        if (g, t) not in seen:
+            seen.add((g, t))
+            episode_pool[g].append(s)
+    step_pool: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for r, a, g in zip(returns, anchors, index, strict=True):
+        step_pool[(g, a)].append(r)
+    out = []
+    for s, r, a, g in zip(scores, returns, anchors, index, strict=True):
+        pool = episode_pool[g]
+        mean, std = (
+            (0.0, 1.0)
+            if len(pool) == 1
+            else (
+                sum(pool) / len(pool),
+                math.sqrt(sum((x - sum(pool) / len(pool)) ** 2 for x in pool) / (len(pool) - 1)),
+            )
+        )
+        e = (s - mean) / (std + eps) if divide else s - mean
+        pool = step_pool[(g, a)]
+        mean, std = (
+            (r, 1.0)
+            if len(pool) == 1
+            else (
+                sum(pool) / len(pool),
+                math.sqrt(sum((x - sum(pool) / len(pool)) ** 2 for x in pool) / (len(pool) - 1)),
+            )
+        )
+        out.append(e + w * ((r - mean) / (std + eps) if divide else r - mean))
+    return out
+
+
+@pytest.mark.parametrize("mode", ["mean_norm", "mean_std_norm"])
+def test_gigpo_matches_loop(mode: str) -> None:
+    g = torch.Generator().manual_seed(5)
+    index = ["p", "p", "p", "p", "p", "q", "q", "r"]
+    traj = ["t1", "t1", "t2", "t2", "t3", "t4", "t5", "t6"]
+    anchors = ["s0", "s1", "s0", "s1", "s0", "s0", "s0", "s0"]
+    step_rewards = torch.rand(8, generator=g, dtype=torch.float64)
+    returns = trainer.compute_step_discounted_returns(step_rewards, traj, 0.9)
+    by_traj: dict[str, list[int]] = defaultdict(list)
+    for i, t in enumerate(traj):
+        by_traj[t].append(i)
+    expected_returns = [0.0] * 8
+    for rows in by_traj.values():
+        running = 0.0
+        for i in reversed(rows):
+            running = float(step_rewards[i]) + 0.9 * running
+            expected_returns[i] = running
+    assert returns.tolist() == pytest.approx(expected_returns)
+    rewards = torch.zeros(8, 4, dtype=torch.float64)
+    rewards[:, -1] = torch.tensor([1.0, 1.0, 0.0, 0.0, 1.0, 0.5, 0.0, 2.0])
+    mask = torch.ones(8, 4, dtype=torch.float64)
+    adv, _ = trainer.compute_gigpo_outcome_advantage(
+        rewards, returns, mask, anchors, index, traj, 1e-6, 0.5, mode
+    )
+    expected = loop_gigpo(
+        rewards.sum(-1).tolist(),
+        returns.tolist(),
+        anchors,
+        index,
+        traj,
+        1e-6,
+        0.5,
+        mode == "mean_std_norm",
+    )
+    assert adv[:, 0].tolist() == pytest.approx(expected, abs=1e-10)
+    with pytest.raises(InputError, match="unknown GiGPO mode"):
+        trainer.compute_gigpo_outcome_advantage(
+            rewards, returns, mask, anchors, index, traj, mode="x"
+        )
+
+
+def test_bad_shapes_are_input_errors() -> None:
+    with pytest.raises(InputError, match="response_mask must have the rewards' shape"):
+        trainer.compute_reinforce_plus_plus_outcome_advantage(torch.zeros(2, 3), torch.ones(2, 4))
+    with pytest.raises(InputError, match="index must have one label per row"):
+        trainer.compute_grpo_outcome_advantage(torch.zeros(2, 3), torch.ones(2, 3), ["a"])
