@@ -32,6 +32,10 @@ class _Group(TyperGroup):
                 raise
             _report(exc)
             raise typer.Exit(exc.exit_code) from None
+        except BrokenPipeError:
+            # The reader went away (``cactl ... | head``): stop quietly, as Unix tools do.
+            _silence_stdout()
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
             sys.stderr.write("interrupted\n")
             raise typer.Exit(130) from None
@@ -45,6 +49,14 @@ class _Group(TyperGroup):
                 "Run again with --debug for the traceback, and please report it.\n"
             )
             raise typer.Exit(2) from None
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _debug(ctx: Any) -> bool:
@@ -68,7 +80,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -117,4 +129,8 @@ _register()
 
 def main() -> None:
     """Console-script entry point."""
-    app(prog_name="cactl")
+    try:
+        app(prog_name="cactl")
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(1)
