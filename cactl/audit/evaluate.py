@@ -167,7 +167,7 @@ def audit_paper(
                 reason=reason,
                 line=line,
                 column=column,
-                where=where_of(raw, path),
+                where=None if status is Status.missing else where_of(raw, path),
             )
         )
     return report

@@ -96,10 +96,10 @@ def report_table(report: Report) -> RenderableType:
     )
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("item", no_wrap=True)
-    table.add_column("priority", no_wrap=True)
+    table.add_column("", no_wrap=True)
     table.add_column("status", no_wrap=True)
-    table.add_column("reason")
-    table.add_column("line", justify="right", no_wrap=True)
+    table.add_column(Text("reason [where in the paper]"))
+    table.add_column("line:col", justify="right", no_wrap=True)
     group = None
     for finding in report.findings:
         if finding.item.group != group:
@@ -108,9 +108,9 @@ def report_table(report: Report) -> RenderableType:
         table.add_row(
             str(finding.item.number),
             finding.item.id,
-            finding.item.priority.value,
+            "req" if finding.item.priority is Priority.required else "rec",
             Text(STATUS_MARK[finding.status], style=STATUS_STYLE[finding.status]),
-            finding.reason + (f" [{finding.where}]" if finding.where else ""),
+            Text(finding.reason + (f" [{finding.where}]" if finding.where else "")),
             "" if finding.line is None else f"{finding.line}:{finding.column}",
         )
     style = "green" if report.passed else "red"
@@ -458,7 +458,7 @@ def summary_table(summary: CorpusSummary) -> RenderableType:
     for row in summary.rows:
         table.add_row(
             str(row.item.number),
-            row.item.id,
+            Text(row.item.id),
             row.item.priority.value,
             str(row.met),
             str(row.partial),

@@ -295,3 +295,13 @@ def test_examples_folder_copy_audits(tmp_path: Path) -> None:
     copy = tmp_path / "gigpo.yaml"
     shutil.copy(GIGPO, copy)
     assert run("audit", str(copy)).exit_code == 1
+
+
+def test_table_prints_paper_text_literally(tmp_path: Path) -> None:
+    paper = tmp_path / "p.yaml"
+    paper.write_text(
+        'model: {name: "[bold]M[/bold]", where: "[red]Table 1[/]"}\n', encoding="utf-8"
+    )
+    result = run("audit", str(paper))
+    assert "[bold]M[/bold]" in result.stdout
+    assert "[red]Table 1[/]" in result.stdout
