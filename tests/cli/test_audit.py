@@ -25,7 +25,7 @@ def test_table_output_and_exit_1() -> None:
     result = run("audit", GIGPO)
     assert result.exit_code == 1
     assert "compute-controlled-baseline" in result.stdout
-    assert "7/10 required met, 0/4 recommended met - FAILED" in result.stdout
+    assert "6/10 required met, 0/4 recommended met - FAILED" in result.stdout
     assert "Model & data" in result.stdout
 
 
