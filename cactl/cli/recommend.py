@@ -189,9 +189,18 @@ def _confirm_run(leaf: Leaf) -> bool:
 
 
 def _dispatch(leaf: Leaf) -> None:
-    """Run the leaf's trial in this process (the only place ``recommend`` imports torch)."""
+    """Run the leaf's trial in this process, exactly as its ``next`` command would.
+
+    The only place ``recommend`` imports torch (through ``cactl trial``); the trial picks the
+    GPU when there is one (``--device auto``).
+    """
+    from typer.main import get_command
+
+    from cactl.cli.app import app
+
     console.note(f"running: {leaf.next_command}")
-    raise InputError(
-        "running the trial from cactl recommend is not available yet",
-        hint=f"run it yourself: {leaf.next_command}",
+    code = get_command(app).main(
+        args=["trial", *leaf.trial_args()], prog_name="cactl", standalone_mode=False
     )
+    if isinstance(code, int) and code != 0:
+        raise typer.Exit(code)

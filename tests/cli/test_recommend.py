@@ -270,3 +270,51 @@ def test_recommend_never_imports_torch() -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["recommendation"]["leaf"] == "team-few"
     assert done.stderr.strip() == "False"
+
+
+def test_interactive_record_replays_without_prompts(tmp_path: Path) -> None:
+    record = tmp_path / "rec.yaml"
+    code, out, _ = interact("1\n2\n2\n1\n\n", "--record", str(record), "--format", "json")
+    assert code == 0
+    assert json.loads(out)["recommendation"]["leaf"] == "agentic-rollouts"
+    replay = run("recommend", "--answers", str(record), "--format", "json")
+    assert replay.exit_code == 0
+    assert json.loads(replay.stdout) == json.loads(out)
+
+
+# Dispatch: the recommended trial runs in-process, exactly as the `next` command.
+
+
+def test_run_dispatches_the_trial() -> None:
+    result = run("recommend", "-a", "agents=multi", "-a", "team_size=few", "--run")
+    assert result.exit_code == 0, result.output
+    assert "inter-agent Shapley or counterfactual credit" in result.stdout
+    assert result.stdout.index("inter-agent Shapley") < result.stdout.index("team: ")
+    assert (
+        "running: cactl trial --task team --estimator shapley --estimator counterfactual "
+        "--estimator grpo" in result.stderr
+    )
+    for name in ("shapley", "counterfactual", "grpo"):
+        assert f"│ {name} " in result.stdout
+
+
+def test_interactive_yes_runs_the_trial() -> None:
+    code, out, err = interact("2\n2\ny\n")
+    assert code == 0, err
+    assert "running: cactl trial --task team --estimator agent_norm" in err
+    assert "│ agent_norm " in out
+
+
+def test_every_leaf_command_runs() -> None:
+    """Each leaf's `next` command is a valid `cactl trial` invocation that succeeds."""
+    import shlex
+
+    from cactl.recommend.load import load_tree
+
+    for leaf_id, leaf in load_tree().tree.leaves.items():
+        words = shlex.split(leaf.next_command)
+        assert words[:2] == ["cactl", "trial"]
+        result = run(*words[1:], "--format", "json")
+        assert result.exit_code == 0, (leaf_id, result.stderr)
+        names = {row["estimator"] for row in json.loads(result.stdout)["results"]}
+        assert names == {*leaf.estimators, leaf.baseline}, leaf_id
