@@ -21,6 +21,7 @@ from pydantic import (
     ValidationError,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
 from cactl.errors import InputError, did_you_mean, raise_all
@@ -240,6 +241,19 @@ class Trajectories(Section):
     min: float | None = Field(None, ge=0, description="Shortest.")
     median: float | None = Field(None, ge=0, description="Median.")
     max: float | None = Field(None, ge=0, description="Longest (or the cap).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Trajectories:
+        named = [("min", self.min), ("median", self.median), ("mean", self.mean), ("max", self.max)]
+        given = [(name, value) for name, value in named if value is not None]
+        for low_name, low in given:
+            for high_name, high in given:
+                if (low_name, high_name) in ORDER and low > high:
+                    raise ValueError(f"{low_name} ({low:g}) is larger than {high_name} ({high:g})")
+        return self
+
+
+ORDER = {("min", "median"), ("min", "mean"), ("min", "max"), ("median", "max"), ("mean", "max")}
 
 
 class Observability(str, Enum):

@@ -101,3 +101,12 @@ def test_control_characters_are_located_input_errors() -> None:
     (error,) = errors_of("model:\n  name: a\x07b\n")
     assert (error.line, error.column) == (2, 10)
     assert "U+0007" in error.message
+
+
+def test_trajectory_lengths_must_be_ordered() -> None:
+    load_paper_text("trajectories: {min: 1, median: 2, mean: 2.5, max: 9}\n", "p.yaml")
+    (error,) = errors_of("trajectories:\n  min: 10\n  max: 9\n")
+    assert (error.line, error.field) == (2, "trajectories")
+    assert "min (10) is larger than max (9)" in error.message
+    (error,) = errors_of("trajectories: {mean: 12, max: 9}\n")
+    assert "mean (12) is larger than max (9)" in error.message
