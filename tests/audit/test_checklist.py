@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cactl.audit.checklist import Priority, Status, load_checklist
 from cactl.errors import InputError, InputErrors
@@ -305,3 +307,32 @@ def test_regime_unknown_means_every_item_applies() -> None:
         item.regimes = [Setting.reasoning]
     report = audit_text("model: {name: M}\n", checklist)
     assert Status.not_applicable not in {f.status for f in report.findings}
+
+
+BUILTIN_TEXT = (Path(__file__).resolve().parents[2] / "checklists" / "ca-reporting.yaml").read_text(
+    encoding="utf-8"
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.integers(0, len(BUILTIN_TEXT) - 1),
+            st.integers(0, 12),
+            st.sampled_from(["", ":", "- ", "{", "]", "x", "present", "\n", "[]", "null", "7"]),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_mutated_checklists_load_or_fail_cleanly(edits: list[tuple[int, int, str]]) -> None:
+    text = BUILTIN_TEXT
+    for at, cut, insert in edits:
+        at = min(at, len(text))
+        text = text[:at] + insert + text[at + cut :]
+    try:
+        checklist_text(text, "mutated.yaml")
+    except (InputError, InputErrors) as exc:
+        errors = exc.errors if isinstance(exc, InputErrors) else [exc]
+        assert all(e.file == "mutated.yaml" for e in errors)
