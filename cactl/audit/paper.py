@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from cactl.errors import InputError, did_you_mean, raise_all
+from cactl.errors import InputError, InputErrors, did_you_mean, raise_all
 from cactl.vocab import BaselineFamily, Granularity, Methodology, Setting
 from cactl.yamlsrc import Positions, load_yaml_text, read_text, validation_errors
 
@@ -318,32 +318,37 @@ def parse_paper(data: Any, positions: Positions) -> Paper:
             expected="a mapping",
             found=type(data).__name__,
         )
+    errors = _inventory_errors(data, positions)
     try:
         paper = Paper.model_validate(data)
     except ValidationError as exc:
-        raise validation_errors(exc, positions, Paper) from None
-    _check_inventory(paper, positions)
+        errors = [*validation_errors(exc, positions, Paper).errors, *errors]
+        errors.sort(key=lambda e: (e.line or 0, e.column or 0))
+        raise InputErrors(errors) from None
+    raise_all(errors)
     return paper
 
 
-def _check_inventory(paper: Paper, positions: Positions) -> None:
-    if paper.method is None or paper.method.inventory is None:
-        return
+def _inventory_errors(data: dict[Any, Any], positions: Positions) -> list[InputError]:
+    """The method's inventory name, checked against the surveyed methods (any case)."""
+    method = data.get("method")
+    name = method.get("inventory") if isinstance(method, dict) else None
+    if not isinstance(name, str):
+        return []  # absent, or a type error the schema reports
     from cactl.inventory import load_inventory
 
     inventory = load_inventory()
-    if inventory.find(paper.method.inventory) is None:
-        raise_all(
-            [
-                positions.error(
-                    ("method", "inventory"),
-                    f"no method named {paper.method.inventory!r} in the inventory",
-                    expected="a surveyed method's name (cactl methods list)",
-                    found=repr(paper.method.inventory),
-                    hint=did_you_mean(paper.method.inventory, inventory.names()),
-                )
-            ]
+    if inventory.find(name) is not None:
+        return []
+    return [
+        positions.error(
+            ("method", "inventory"),
+            f"no method named {name!r} in the inventory",
+            expected="a surveyed method's name (cactl methods list)",
+            found=repr(name),
+            hint=did_you_mean(name, inventory.names()),
         )
+    ]
 
 
 def parse_yaml_text(text: str, file: str) -> tuple[Any, Positions]:

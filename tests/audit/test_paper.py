@@ -110,3 +110,12 @@ def test_trajectory_lengths_must_be_ordered() -> None:
     assert "min (10) is larger than max (9)" in error.message
     (error,) = errors_of("trajectories: {mean: 12, max: 9}\n")
     assert "mean (12) is larger than max (9)" in error.message
+
+
+def test_inventory_and_schema_errors_together_in_line_order() -> None:
+    errors = errors_of("regime: x\nmethod: {inventory: NoSuchMethod}\nmodel: {nme: a}\n")
+    assert [(e.line, e.field) for e in errors] == [
+        (1, "regime"),
+        (2, "method.inventory"),
+        (3, "model.nme"),
+    ]
