@@ -130,6 +130,17 @@ COMMON: tuple[TaskParam, ...] = (
     TaskParam("critic_noise", float, 0.05, "Std of the noise on value and token_values.", 0, 100),
     TaskParam("prm_noise", float, 0.1, "Std of the noise on prm scores.", 0, 100),
     TaskParam("prm_bias", float, 0.0, "Constant offset added to prm scores.", -100, 100),
+    TaskParam(
+        "hindsight_noise",
+        float,
+        0.3,
+        "Std of the noise on hindsight_logp (a learned model).",
+        0,
+        100,
+    ),
+    TaskParam(
+        "answer_noise", float, 0.1, "Std of the noise on answer_prob, in logit space.", 0, 100
+    ),
 )
 
 FORK = TaskInfo(
@@ -143,7 +154,14 @@ FORK = TaskInfo(
     params=(
         TaskParam("horizon", int, 20, "Steps per trajectory.", 2, 5000),
         TaskParam("fork", int, None, "Index of the fork step (0-based).", 0, 4999, "horizon // 2"),
-        TaskParam("strength", float, 0.8, "Success gap between the fork's two actions.", 0, 1),
+        TaskParam(
+            "strength",
+            float,
+            1.0,
+            "Success gap between the fork's two actions (1: the fork alone decides).",
+            0,
+            1,
+        ),
         TaskParam("fork_prob", float, 0.5, "Behaviour probability of the good fork action.", 0, 1),
         TaskParam(
             "step_prob", float, 0.9, "Behaviour probability of action 1 at other steps.", 0, 1
@@ -169,10 +187,11 @@ DETOUR = TaskInfo(
             "need",
             int,
             None,
-            "Successful advances needed to reach the door.",
+            "Successful advances needed to reach the door (auto: about 0.8 x those expected "
+            "on track).",
             1,
             1000,
-            "about 0.8 x the expected advances on track",
+            "auto",
         ),
         TaskParam("move_prob", float, 0.8, "Probability that an advance moves (else slips).", 0, 1),
         TaskParam("coin_every", int, 5, "Every k-th turn is a coin turn (0 = none).", 0, 1000),

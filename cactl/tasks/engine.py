@@ -30,10 +30,12 @@ Signals emitted per step (see the trajectory format):
   exact value ``V(t, s_k)``.
 - ``counterfactual_returns``: returns with ``a_k`` replaced by the other action and the rest
   re-drawn; ``counterfactuals = 0`` gives the exact ``Q(t, s_k, 1 - a_k)``.
-- ``answer_prob``: the exact probability of success after the step (after its transition).
+- ``answer_prob``: the probability of success after the step (after its transition), exact
+  plus Gaussian noise in logit space (``answer_noise``; 0 and 1 stay exact).
 - ``entropy``: the policy's entropy at the decision (nats); ``logp``: ``log pi(a_k)``;
   ``ref_logp``: the log-probability under a uniform reference, ``log 0.5``;
-  ``hindsight_logp``: ``log P(a_k | h_k, success outcome)`` by Bayes' rule (exact).
+  ``hindsight_logp``: ``log P(a_k | h_k, success outcome)`` by Bayes' rule, plus Gaussian
+  noise (``hindsight_noise``: a learned hindsight model is not exact).
 - ``state``: the latent state's key (anchor states for GiGPO); ``agent`` where the task has
   agents; ``coalitions`` where the task defines them.
 
@@ -48,7 +50,7 @@ from __future__ import annotations
 import math
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +81,8 @@ class Environment(ABC):
         self.critic_noise = float(params["critic_noise"])
         self.prm_noise = float(params["prm_noise"])
         self.prm_bias = float(params["prm_bias"])
+        self.hindsight_noise = float(params["hindsight_noise"])
+        self.answer_noise = float(params["answer_noise"])
 
     @property
     def name(self) -> str:
@@ -274,11 +278,13 @@ def rollout(
     *,
     validate: bool = True,
     solution: Solution | None = None,
+    fields: Collection[str] | None = None,
 ) -> Rollout:
     """Sample ``groups x group_size`` trajectories with every signal and the exact truth.
 
     ``validate=False`` builds the pydantic models without validation (training loops; the
-    values are the same).
+    values are the same); ``fields`` limits the optional signals to those named (the rest are
+    left out, which saves time).
     """
     table = env.behaviour() if table is None else table
     solution = solve(env, table) if solution is None else solution
@@ -303,20 +309,21 @@ def rollout(
                 _, nxt, reward = _draw(env.transitions(t, state, action), rng)
                 advantage = node.q[action] - node.v
                 pi = node.p1 if action else 1.0 - node.p1
-                rows.append(
-                    {
-                        **_signals(env, solution, table, t, state, action, node, rng),
-                        "tokens": env.tokens,
-                        "reward": reward,
-                        "agent": env.agent(t),
-                        "state": env.state_key(t, state),
-                        "prm": advantage + env.prm_bias + env.prm_noise * rng.gauss(0.0, 1.0),
-                        "answer_prob": min(max(solution.success_after(t + 1, nxt), 0.0), 1.0),
-                        "entropy": _entropy(node.p1),
-                        "logp": _log(pi),
-                        "ref_logp": LOG_HALF,
-                    }
-                )
+                row: dict[str, Any] = {
+                    **_signals(env, solution, table, t, state, action, node, rng, fields),
+                    "tokens": env.tokens,
+                    "reward": reward,
+                    "agent": env.agent(t),
+                    "state": env.state_key(t, state),
+                    "prm": advantage + env.prm_bias + env.prm_noise * rng.gauss(0.0, 1.0),
+                    "answer_prob": _noisy_probability(
+                        solution.success_after(t + 1, nxt), env.answer_noise, rng
+                    ),
+                    "entropy": _entropy(node.p1),
+                    "logp": _log(pi),
+                    "ref_logp": LOG_HALF,
+                }
+                rows.append(row if fields is None else _keep(row, fields))
                 taken.append(node)
                 advantages.append(advantage)
                 actions.append(action)
@@ -324,7 +331,9 @@ def rollout(
                 state = nxt
             success = 1.0 if rng.random() < solution.terminal[state] else 0.0
             for row, node, action in zip(rows, taken, actions, strict=True):
-                row["hindsight_logp"] = _hindsight_logp(node, action, success)
+                if fields is None or "hindsight_logp" in fields:
+                    noise = env.hindsight_noise * rng.gauss(0.0, 1.0)
+                    row["hindsight_logp"] = _hindsight_logp(node, action, success) + noise
             critical = max(range(len(advantages)), key=lambda k: abs(advantages[k]))
             result.trajectories.append(
                 make_trajectory(
@@ -333,7 +342,11 @@ def rollout(
                     reward=success,
                     steps=[make_step(**row) for row in rows],
                     truth=make_truth(critical_step=critical, step_advantage=advantages),
-                    coalitions=env.coalitions(actions),
+                    coalitions=(
+                        env.coalitions(actions)
+                        if fields is None or "coalitions" in fields
+                        else None
+                    ),
                 )
             )
             result.actions.append(actions)
@@ -350,32 +363,58 @@ def _signals(
     action: int,
     node: Node,
     rng: random.Random,
+    fields: Collection[str] | None = None,
 ) -> dict[str, Any]:
+    """The critic and rollout signals of one step (only those in ``fields``, if given)."""
+
+    def wanted(name: str) -> bool:
+        return fields is None or name in fields
+
+    signals: dict[str, Any] = {}
     noise = env.critic_noise
-    token_values = [node.v + noise * rng.gauss(0.0, 1.0)] + [
-        node.q[action] + noise * rng.gauss(0.0, 1.0) for _ in range(env.tokens - 1)
-    ]
-    if env.branches == 0:
-        branch = [node.v]
-    else:
-        branch = [
-            _continuation(env, solution, table, t, state, 1 if rng.random() < node.p1 else 0, rng)
-            for _ in range(env.branches)
+    if wanted("value"):
+        signals["value"] = node.v + noise * rng.gauss(0.0, 1.0)
+    if wanted("token_values"):
+        signals["token_values"] = [node.v + noise * rng.gauss(0.0, 1.0)] + [
+            node.q[action] + noise * rng.gauss(0.0, 1.0) for _ in range(env.tokens - 1)
         ]
-    other = 1 - action
-    if env.counterfactuals == 0:
-        counterfactual = [node.q[other]]
-    else:
-        counterfactual = [
-            _continuation(env, solution, table, t, state, other, rng)
-            for _ in range(env.counterfactuals)
-        ]
-    return {
-        "value": node.v + noise * rng.gauss(0.0, 1.0),
-        "token_values": token_values,
-        "branch_returns": branch,
-        "counterfactual_returns": counterfactual,
-    }
+    if wanted("branch_returns"):
+        signals["branch_returns"] = (
+            [node.v]
+            if env.branches == 0
+            else [
+                _continuation(
+                    env, solution, table, t, state, 1 if rng.random() < node.p1 else 0, rng
+                )
+                for _ in range(env.branches)
+            ]
+        )
+    if wanted("counterfactual_returns"):
+        other = 1 - action
+        signals["counterfactual_returns"] = (
+            [node.q[other]]
+            if env.counterfactuals == 0
+            else [
+                _continuation(env, solution, table, t, state, other, rng)
+                for _ in range(env.counterfactuals)
+            ]
+        )
+    return signals
+
+
+def _keep(row: dict[str, Any], fields: Collection[str]) -> dict[str, Any]:
+    """The row without the optional signals that are not in ``fields``."""
+    optional = {"agent", "state", "prm", "answer_prob", "entropy", "logp", "ref_logp"}
+    return {k: v for k, v in row.items() if k not in optional or k in fields}
+
+
+def _noisy_probability(p: float, noise: float, rng: random.Random) -> float:
+    """``p`` with Gaussian noise in logit space; 0 and 1 stay as they are."""
+    p = min(max(p, 0.0), 1.0)
+    if noise == 0 or p in (0.0, 1.0):
+        return p
+    logit = math.log(p / (1.0 - p)) + noise * rng.gauss(0.0, 1.0)
+    return 1.0 / (1.0 + math.exp(-logit))
 
 
 def _hindsight_logp(node: Node, action: int, success: float) -> float:

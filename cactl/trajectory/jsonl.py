@@ -199,17 +199,31 @@ def load_trajectories(path: str | Path) -> Loaded:
     return Loaded(trajectories, lines, str(path))
 
 
-def dumps(trajectory: Trajectory) -> str:
-    """One JSONL line (no newline); fields that are not set are left out."""
-    return json.dumps(
-        trajectory.model_dump(exclude_none=True, exclude_defaults=False),
-        separators=(",", ":"),
-        allow_nan=False,
-    )
+def _rounded(value: Any, digits: int) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.{digits}g}")
+    if isinstance(value, list):
+        return [_rounded(item, digits) for item in value]
+    if isinstance(value, dict):
+        return {key: _rounded(item, digits) for key, item in value.items()}
+    return value
+
+
+def dumps(trajectory: Trajectory, *, digits: int | None = None) -> str:
+    """One JSONL line (no newline); fields that are not set are left out; ``digits`` rounds
+    every number to that many significant digits."""
+    data = trajectory.model_dump(exclude_none=True)
+    if digits is not None:
+        data = _rounded(data, digits)
+    return json.dumps(data, separators=(",", ":"), allow_nan=False)
 
 
 def write_trajectories(
-    path: str | Path, trajectories: Iterable[Trajectory], *, header: str | None = None
+    path: str | Path,
+    trajectories: Iterable[Trajectory],
+    *,
+    header: str | None = None,
+    digits: int | None = None,
 ) -> None:
     """Write a JSONL file whole or not at all; ``header`` lines become ``#`` comments.
 
@@ -221,5 +235,5 @@ def write_trajectories(
         if trajectory.id in seen:
             raise InputError(f"duplicate id {trajectory.id!r}", file=str(path), field="id")
         seen.add(trajectory.id)
-        lines.append(dumps(trajectory))
+        lines.append(dumps(trajectory, digits=digits))
     write_atomic(path, "\n".join(lines) + "\n")

@@ -11,12 +11,19 @@ from cactl.errors import InputError
 from cactl.tasks import get_task_info, make_task, rollout
 from cactl.tasks.catalog import list_tasks
 
-EXACT = {"critic_noise": 0.0, "prm_noise": 0.0, "branches": 0, "counterfactuals": 0}
+EXACT = {
+    "critic_noise": 0.0,
+    "prm_noise": 0.0,
+    "branches": 0,
+    "counterfactuals": 0,
+    "hindsight_noise": 0.0,
+    "answer_noise": 0.0,
+}
 
 
 def test_fork_signals_by_hand() -> None:
     # fork at step 2 of 4, success 0.9 (good) or 0.1 (bad), fork_prob 0.5, step_prob 0.9
-    env = make_task("fork", {"horizon": 4, "fork": 2, "prm_bias": 0.1, **EXACT})
+    env = make_task("fork", {"horizon": 4, "fork": 2, "strength": 0.8, "prm_bias": 0.1, **EXACT})
     sample = rollout(env, random.Random(0))
     for trajectory, actions in zip(sample.trajectories, sample.actions, strict=True):
         good = actions[2] == 1

@@ -1,0 +1,121 @@
+"""``cactl tasks``: the controlled bifurcation tasks that ``cactl trial`` runs."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from cactl.cli import console
+from cactl.errors import InputError, did_you_mean
+from cactl.render import trial as render
+from cactl.tasks.catalog import COMMON, list_tasks
+
+app = typer.Typer(
+    help="The controlled tasks with exact ground-truth credit (fork, detour, team).",
+    no_args_is_help=True,
+)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command("list")
+def list_command(
+    output_format: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+) -> None:
+    """Describe the task families, what decides their outcome, and their parameters
+    (set them with ``cactl trial --param KEY=VALUE``).
+
+    Examples:
+
+      cactl tasks list
+
+      cactl tasks list --format json | jq '.[].name'
+    """
+    tasks = list_tasks()
+    if output_format is Format.json:
+        console.emit_json([task.record() for task in tasks])
+        return
+    out = console.out()
+    for renderable in render.tasks_tables(tasks, COMMON):
+        out.print(renderable)
+
+
+@app.command("sample")
+def sample_command(
+    name: str = typer.Argument(..., help="Task: fork, detour or team."),
+    param: list[str] = typer.Option(
+        [], "--param", "-p", help="Task parameter KEY=VALUE (repeatable)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the sampler."),
+    signal: list[str] = typer.Option(
+        [],
+        "--signal",
+        "-s",
+        help="Keep only these optional step signals (repeatable), e.g. value, branch_returns.",
+    ),
+    no_truth: bool = typer.Option(
+        False, "--no-truth", help="Leave out the truth, as a user's own rollouts would be."
+    ),
+    digits: int | None = typer.Option(
+        None, "--digits", min=1, max=17, help="Round numbers to this many significant digits."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write the JSONL file here (default: stdout)."
+    ),
+) -> None:
+    """Sample a task's trajectories as JSONL (the format cactl trial --input reads).
+
+    Examples:
+
+      cactl tasks sample fork --param groups=2 -o fork.jsonl
+
+      cactl tasks sample detour --no-truth --signal value --signal logp -o rollouts.jsonl
+    """
+    import random
+
+    from cactl.tasks import get_task_info, make_task, rollout
+    from cactl.trajectory.jsonl import dumps, write_trajectories
+
+    env = make_task(name, get_task_info(name).parse_params(param))
+    unknown = [s for s in signal if s not in SIGNALS]
+    if unknown:
+        raise InputError(
+            f"unknown signal {unknown[0]!r}",
+            field="--signal",
+            expected=", ".join(SIGNALS),
+            hint=did_you_mean(unknown[0], SIGNALS),
+        )
+    trajectories = rollout(env, random.Random(seed), fields=signal or None).trajectories
+    if no_truth:
+        trajectories = [t.model_copy(update={"truth": None}) for t in trajectories]
+    header = f"cactl tasks sample {name} --seed {seed}" + "".join(f" --param {p}" for p in param)
+    header += "".join(f" --signal {s}" for s in signal) + (" --no-truth" if no_truth else "")
+    header += f" --digits {digits}" if digits else ""
+    if output is None:
+        console.emit_text("\n".join(dumps(t, digits=digits) for t in trajectories))
+    else:
+        write_trajectories(output, trajectories, header=header, digits=digits)
+        console.note(f"wrote {len(trajectories)} trajectories to {output}")
+
+
+#: Optional step signals a task emits (``--signal``).
+SIGNALS = (
+    "agent",
+    "state",
+    "value",
+    "token_values",
+    "prm",
+    "branch_returns",
+    "counterfactual_returns",
+    "answer_prob",
+    "entropy",
+    "logp",
+    "ref_logp",
+    "hindsight_logp",
+    "coalitions",
+)

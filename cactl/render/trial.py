@@ -1,0 +1,314 @@
+"""Renderings of tasks, trials and training runs: rich tables, the credit strip, PNG plots.
+
+Renderers return renderables or bytes; the CLI decides where they go. The credit strip is a
+per-step table of one example trajectory: the true advantage beside each estimator's credit,
+as bars growing left (negative) or right (positive) from a centre line, scaled per column,
+readable without colour.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from cactl.errors import CactlError
+from cactl.tasks.catalog import TaskInfo, TaskParam
+
+if TYPE_CHECKING:
+    from cactl.trial.runner import Trial
+    from cactl.trial.train import Curve
+
+BAR = 5
+#: A step is shown in the strip when some column's bar is at least this share of its maximum.
+NOTABLE = 0.2
+
+
+# -- tasks -----------------------------------------------------------------------------------
+
+
+def _params_table(title: str, params: Sequence[TaskParam]) -> Table:
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    table.add_column("parameter", no_wrap=True)
+    table.add_column("default", no_wrap=True)
+    table.add_column("range", no_wrap=True)
+    table.add_column("meaning")
+    for param in params:
+        default = param.default_text or str(param.default)
+        low = "" if param.minimum is None else f"{param.minimum:g}"
+        high = "" if param.maximum is None else f"{param.maximum:g}"
+        table.add_row(param.name, default, f"{low}..{high}", param.help)
+    return table
+
+
+def tasks_tables(tasks: Sequence[TaskInfo], common: Sequence[TaskParam]) -> list[RenderableType]:
+    """One block per task (summary, decisive step, own parameters), then the shared ones."""
+    shared = {param.name for param in common}
+    blocks: list[RenderableType] = []
+    for task in tasks:
+        head = Text.assemble((task.name, "bold"), f" ({task.regime}): {task.summary}")
+        head.append(f"\nDecisive: {task.decisive}.")
+        own = [param for param in task.params if param.name not in shared]
+        blocks.append(Group(head, _params_table("", own), Text("")))
+    blocks.append(_params_table("Parameters of every task (signals and sample sizes)", common))
+    return blocks
+
+
+# -- numbers ---------------------------------------------------------------------------------
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    if value >= 1e6:
+        return ">=1e6"
+    return f"{value:.{digits}f}"
+
+
+def _rate(value: float | None) -> str:
+    if value is None:
+        return "-"
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if value >= size:
+            return f"{value / size:.1f}{unit}"
+    return f"{value:.0f}"
+
+
+def _bytes(value: int | None) -> str:
+    if value is None:
+        return "-"
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if value >= size:
+            return f"{value / size:.1f} {unit}"
+    return f"{value} B"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+# -- trials ----------------------------------------------------------------------------------
+
+
+def trial_heading(trial: Trial) -> Text:
+    """One line: the data, its size, and the behaviour policy's success rate."""
+    steps = sum(len(t.steps) for t in trial.trajectories)
+    tokens = sum(t.num_tokens for t in trial.trajectories)
+    text = Text.assemble(
+        (trial.title, "bold"),
+        f": {len(trial.trajectories)} trajectories, {steps} steps, {tokens} tokens",
+    )
+    if trial.source.get("task"):
+        params = trial.source.get("params", {})
+        size = params.get("horizon")
+        if size is not None:
+            text.append(f", horizon {size}")
+    if trial.success_rate is not None:
+        text.append(f"; behaviour success {trial.success_rate:.2f}")
+    text.append(f"; device {trial.device}")
+    return text
+
+
+def trial_table(trial: Trial) -> Table:
+    """Ranked estimators with their scores (or credit statistics) and cost."""
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("#", justify="right")
+    table.add_column("estimator", no_wrap=True)
+    if trial.has_truth:
+        columns = [("hit", "hit_rate"), ("mass", "mass"), ("spearman", "spearman")]
+        columns += [("sign", "sign"), ("snr", "snr")]
+    else:
+        columns = [("mean", "mean"), ("std", "std")]
+        columns += [("top share", "concentration"), ("agreement", "agreement")]
+    for header, _ in columns:
+        table.add_column(header, justify="right", no_wrap=True)
+    for header in ("time", "tokens/s", "peak mem"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for rank, result in enumerate(trial.results, start=1):
+        cells = [_num(result.metrics.get(key)) for _, key in columns]
+        cost = result.cost
+        table.add_row(
+            str(rank),
+            result.estimator,
+            *cells,
+            _ms(cost.wall_s),
+            _rate(cost.tokens_per_s),
+            _bytes(cost.peak_memory_bytes),
+        )
+    return table
+
+
+def trial_notes(trial: Trial) -> list[str]:
+    """What to read from the table, and what did not run."""
+    notes = []
+    if trial.has_truth:
+        notes.append(
+            "hit: top credit on the decisive step; mass: share of |credit| there; spearman, "
+            "sign: agreement with the true advantages; snr: credit along the truth vs the rest."
+        )
+    else:
+        notes.append(
+            "no truth in the file: credit statistics; top share: mean share of |credit| on a "
+            "trajectory's top step; agreement: mean Spearman correlation with the other "
+            "estimators (per trajectory); min and max are in --format json."
+        )
+    notes += [f"skipped {name}: {reason}" for name, reason in trial.skipped]
+    return notes
+
+
+def _bar(value: float, scale: float) -> str:
+    length = 0 if scale <= 0 else round(abs(value) / scale * BAR)
+    if value == 0 or length == 0:
+        left, right = " " * BAR, " " * BAR
+        mid = "·" if value == 0 else "┼"
+        return left + mid + right
+    if value < 0:
+        return " " * (BAR - length) + "█" * length + "┤" + " " * BAR
+    return " " * BAR + "├" + "█" * length + " " * (BAR - length)
+
+
+def strip_columns(trial: Trial, named: Sequence[str]) -> list[str]:
+    """The estimators the strip shows: the named ones (up to 3), else the two best and grpo."""
+    ran = [result.estimator for result in trial.results]
+    chosen = [name for name in named if name in ran][:3]
+    if not chosen:
+        chosen = ran[:2]
+        if "grpo" in ran and "grpo" not in chosen:
+            chosen.append("grpo")
+    return chosen
+
+
+def credit_strip(trial: Trial, names: Sequence[str]) -> RenderableType:
+    """Per-step credit of the example trajectory beside the truth (quiet steps folded)."""
+    index = trial.example
+    trajectory = trial.trajectories[index]
+    results = {result.estimator: result for result in trial.results}
+    columns: list[tuple[str, list[float]]] = []
+    if trajectory.truth is not None and trajectory.truth.step_advantage is not None:
+        columns.append(("truth", list(trajectory.truth.step_advantage)))
+    columns += [(name, results[name].credits[index]) for name in names]
+    scales = [max((abs(v) for v in values), default=0.0) for _, values in columns]
+    flat = [len(set(values)) <= 1 for _, values in columns]
+    table = Table(
+        title=f"Credit per step of {trajectory.id} (reward {trajectory.reward:g})",
+        title_justify="left",
+        show_edge=False,
+        pad_edge=False,
+    )
+    table.add_column("step", justify="right", no_wrap=True)
+    for name, _ in columns:
+        table.add_column(name, no_wrap=True)
+    quiet = 0
+    for k, step in enumerate(trajectory.steps):
+        notable = any(
+            not is_flat and scale > 0 and abs(values[k]) >= NOTABLE * scale
+            for (_, values), scale, is_flat in zip(columns, scales, flat, strict=True)
+        )
+        if not notable and len(trajectory.steps) > 12:
+            quiet += 1
+            continue
+        if quiet:
+            table.add_row("⋮", *[f"({quiet} quiet)" if i == 0 else "" for i in range(len(columns))])
+            quiet = 0
+        label = f"{k} {step.agent}" if step.agent else str(k)
+        cells = [
+            f"{_bar(values[k], scale)} {values[k]:+.2f}"
+            for (_, values), scale in zip(columns, scales, strict=True)
+        ]
+        table.add_row(label, *cells)
+    if quiet:
+        table.add_row("⋮", *[f"({quiet} quiet)" if i == 0 else "" for i in range(len(columns))])
+    return table
+
+
+# -- training --------------------------------------------------------------------------------
+
+SPARK = " ▁▂▃▄▅▆▇█"
+
+
+def _spark(values: Sequence[float], width: int = 16) -> str:
+    """A sparkline of values in [0, 1], at most ``width`` characters (evenly sampled)."""
+    picks = [values[i] for i in checkpoints(len(values), width)]
+    return "".join(SPARK[min(8, max(0, round(v * 8)))] for v in picks)
+
+
+def checkpoints(length: int, count: int = 6) -> list[int]:
+    """Evenly spread iteration indices, first and last included."""
+    if length <= count:
+        return list(range(length))
+    return sorted({round(i * (length - 1) / (count - 1)) for i in range(count)})
+
+
+def train_table(curves: Sequence[Curve]) -> Table:
+    """Success rate by iteration, one column per estimator, plus a sparkline of each curve."""
+    length = len(curves[0].success)
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("iteration", justify="right", no_wrap=True)
+    for curve in curves:
+        table.add_column(curve.estimator, justify="right", no_wrap=True)
+    for i in checkpoints(length):
+        table.add_row(str(i), *[f"{curve.success[i]:.3f}" for curve in curves])
+    table.add_row("curve", *[_spark(curve.success) for curve in curves])
+    table.add_row("time", *[f"{curve.wall_s:.1f} s" for curve in curves])
+    return table
+
+
+# -- pictures --------------------------------------------------------------------------------
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise CactlError(
+            "--plot needs matplotlib, which is not installed. Install the extra: "
+            "pip install 'cactl[plot]' (or pip install matplotlib)"
+        ) from None
+    return plt
+
+
+def check_plotting() -> None:
+    """Fail early, before any work, when matplotlib is missing."""
+    _pyplot()
+
+
+def plot_png(trials: Sequence[Trial], names: Sequence[str], curves: Sequence[Curve]) -> bytes:
+    """A PNG: per trial, the example trajectory's credit against the truth; learning curves."""
+    plt = _pyplot()
+    panels = len(trials) + (1 if curves else 0)
+    figure, axes = plt.subplots(panels, 1, figsize=(9, 3.2 * panels), squeeze=False)
+    for row, trial in enumerate(trials):
+        axis = axes[row][0]
+        trajectory = trial.trajectories[trial.example]
+        steps = list(range(len(trajectory.steps)))
+        if trajectory.truth is not None and trajectory.truth.step_advantage is not None:
+            axis.bar(steps, trajectory.truth.step_advantage, color="0.8", label="truth")
+        results = {result.estimator: result for result in trial.results}
+        for name in strip_columns(trial, names):
+            values = results[name].credits[trial.example]
+            scale = max((abs(v) for v in values), default=0.0) or 1.0
+            axis.plot(steps, [v / scale for v in values], marker=".", label=f"{name} (scaled)")
+        axis.axhline(0, color="0.3", linewidth=0.6)
+        axis.set_title(f"{trial.title}: credit per step of {trajectory.id}")
+        axis.set_xlabel("step")
+        axis.legend(fontsize="small")
+    if curves:
+        axis = axes[-1][0]
+        for curve in curves:
+            axis.plot(range(len(curve.success)), curve.success, label=curve.estimator)
+        axis.set_title("Exact success rate while training")
+        axis.set_xlabel("iteration")
+        axis.set_ylabel("success")
+        axis.legend(fontsize="small")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    plt.close(figure)
+    return buffer.getvalue()

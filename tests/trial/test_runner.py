@@ -1,0 +1,172 @@
+"""Estimators on the controlled tasks, with fixed seeds: where does the credit land?"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from cactl.errors import InputError
+from cactl.tasks import make_task, rollout
+from cactl.trial.runner import (
+    choose_estimators,
+    run_estimators,
+    task_params,
+    trial_on_file,
+    trial_on_task,
+)
+
+CPU = torch.device("cpu")
+
+
+def test_vine_with_exact_branch_returns_finds_the_fork() -> None:
+    trial = trial_on_task("fork", {"branches": 0}, ["vine"], compare=False, device=CPU, seed=0)
+    (result,) = trial.results
+    assert result.metrics["hit_rate"] is not None and result.metrics["hit_rate"] >= 0.95
+    # exact values: A_k = V(s_k+1) - V(s_k) is 0 off the fork and +-0.5 on it (strength 1)
+    for credits, trajectory in zip(result.credits, trial.trajectories, strict=True):
+        assert trajectory.truth is not None
+        assert credits == pytest.approx(trajectory.truth.step_advantage, abs=1e-6)
+
+
+def test_grpo_spreads_credit_evenly_on_the_fork() -> None:
+    trial = trial_on_task("fork", {}, ["grpo"], compare=False, device=CPU, seed=0)
+    (result,) = trial.results
+    for credits in result.credits:
+        assert max(credits) - min(credits) < 1e-6
+    horizon = 20
+    assert result.metrics["hit_rate"] == pytest.approx(1 / horizon)
+    assert result.metrics["mass"] == pytest.approx(1 / horizon)
+    assert result.metrics["spearman"] == 0.0
+
+
+def test_detour_early_mistake_keeps_its_blame_after_a_late_success() -> None:
+    env = make_task("detour", {"groups": 16, "branches": 0})
+    trajectories = rollout(env, random.Random(0)).trajectories
+    results = {r.estimator: r for r in run_estimators(trajectories, ["vine", "grpo"], CPU)}
+    wrong = [
+        i
+        for i, t in enumerate(trajectories)
+        if t.truth and t.truth.step_advantage and t.truth.step_advantage[env.junction] < 0
+    ]
+    recovered = [i for i in wrong if trajectories[i].reward == 1.0]
+    assert len(recovered) >= 3
+    # vine sees the drop in value right after the wrong branch, whatever the outcome
+    assert all(results["vine"].credits[i][env.junction] < 0 for i in wrong)
+    # episode-level credit: the late success erases the blame (success >= the group's mean)
+    assert all(results["grpo"].credits[i][env.junction] >= 0 for i in recovered)
+    assert any(results["grpo"].credits[i][env.junction] > 0 for i in recovered)
+
+
+def test_detour_mistake_negative_on_average_with_sampled_branches() -> None:
+    env = make_task("detour", {"groups": 16})
+    trajectories = rollout(env, random.Random(1)).trajectories
+    (vine,) = run_estimators(trajectories, ["vine"], CPU)
+    wrong = [
+        i
+        for i, t in enumerate(trajectories)
+        if t.truth and (t.truth.step_advantage or [0] * 3)[2] < 0
+    ]
+    assert sum(vine.credits[i][2] for i in wrong) / len(wrong) < -0.1
+
+
+def test_team_pivot_gets_the_largest_shapley_credit() -> None:
+    env = make_task("team")
+    trajectories = rollout(env, random.Random(0)).trajectories
+    (shapley,) = run_estimators(trajectories, ["shapley"], CPU)
+    pivot = env.agents.index("pivot")
+    checked = 0
+    for credits, trajectory in zip(shapley.credits, trajectories, strict=True):
+        if trajectory.steps[pivot].agent == "pivot" and any(
+            c.value > 0 for c in trajectory.coalitions or []
+        ):
+            checked += 1
+            others = [c for k, c in enumerate(credits) if k != pivot]
+            assert credits[pivot] > max(others)
+    assert checked >= 20
+
+
+def test_team_shapley_values_by_hand_when_every_agent_acts() -> None:
+    # every agent acts: pivot 0.5 + 0.25 * 2/3 + 0.25 / 3 = 0.75; redundant 0.25 / 6 each;
+    # complementary 0.25 / 3 each; idle 0 (the pivot-and-pairs games of the team docstring)
+    env = make_task("team", {"act_prob": 1.0, "groups": 1, "group_size": 1})
+    trajectories = rollout(env, random.Random(0)).trajectories
+    (shapley,) = run_estimators(trajectories, ["shapley"], CPU)
+    expected = {
+        "pivot": 0.75,
+        "redundant-1": 0.25 / 6,
+        "redundant-2": 0.25 / 6,
+        "complementary-1": 0.25 / 3,
+        "complementary-2": 0.25 / 3,
+        "idle-1": 0.0,
+    }
+    got = {step.agent: c for step, c in zip(trajectories[0].steps, shapley.credits[0], strict=True)}
+    assert got == pytest.approx(expected, abs=1e-6)
+
+
+def test_compare_skips_estimators_without_their_fields() -> None:
+    trajectories = rollout(
+        make_task("fork", {"groups": 1, "group_size": 2}), random.Random(0)
+    ).trajectories
+    names, skipped = choose_estimators([], trajectories, compare=True)
+    assert "vine" in names and "shapley" not in names
+    assert ("shapley", "'shapley' needs 'coalitions'") in skipped
+    stripped = [
+        t.model_copy(
+            update={"steps": [s.model_copy(update={"branch_returns": None}) for s in t.steps]}
+        )
+        for t in trajectories
+    ]
+    with pytest.raises(InputError) as caught:
+        choose_estimators(["vine"], stripped, compare=False, lines=[3, 4], file="x.jsonl")
+    assert (caught.value.field, caught.value.line) == ("steps[0].branch_returns", 3)
+
+
+def test_task_params_apply_to_the_tasks_that_have_them() -> None:
+    given = task_params(["fork", "team"], ["horizon=30", "groups=2"])
+    assert given == {"fork": {"horizon": 30, "groups": 2}, "team": {"groups": 2}}
+    with pytest.raises(InputError, match="did you mean 'horizon'"):
+        task_params(["fork"], ["horizn=3"])
+
+
+def test_ranking_and_json_record() -> None:
+    trial = trial_on_task(
+        "fork", {"branches": 0, "groups": 2}, ["grpo", "vine"], compare=False, device=CPU, seed=3
+    )
+    record = trial.record()
+    assert [r["estimator"] for r in record["results"]] == ["vine", "grpo"]
+    assert [r["rank"] for r in record["results"]] == [1, 2]
+    assert record["source"]["task"] == "fork"
+    assert record["source"]["params"]["fork"] == 10
+    assert record["seed"] == 3 and record["device"] == "cpu"
+    assert set(record["results"][0]) == {"rank", "estimator", "metrics", "cost", "per_step"}
+    assert set(record["results"][0]["cost"]) == {
+        "wall_s",
+        "tokens_per_s",
+        "peak_memory_bytes",
+        "device",
+    }
+    per_step = record["results"][0]["per_step"]
+    assert len(per_step) == 20 and per_step[10]["truth"] in (0.5, -0.5)
+    assert per_step[10]["credit"] == pytest.approx(per_step[10]["truth"])
+
+
+def test_file_without_truth_gets_statistics_and_agreement(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from cactl.trajectory.jsonl import write_trajectories
+
+    trajectories = rollout(
+        make_task("fork", {"groups": 2, "group_size": 4}), random.Random(0)
+    ).trajectories
+    bare = [t.model_copy(update={"truth": None}) for t in trajectories]
+    path = Path(str(tmp_path)) / "rollouts.jsonl"
+    write_trajectories(path, bare)
+    trial = trial_on_file(str(path), ["grpo", "vine", "turn_gae"], compare=False, device=CPU)
+    assert not trial.has_truth
+    vine = next(r for r in trial.results if r.estimator == "vine")
+    assert set(vine.metrics) == {"mean", "std", "min", "max", "concentration", "agreement"}
+    assert set(vine.agreement_with) == {"grpo", "turn_gae"}
+    assert vine.agreement_with["grpo"] is None  # grpo is constant in every trajectory
+    assert trial.record()["results"][0]["per_step"][0]["truth"] is None
