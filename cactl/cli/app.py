@@ -122,6 +122,10 @@ def _register() -> None:
     app.command("audit")(audit.audit)
     app.command("init")(init.init)
     app.command("schema")(schema.schema)
+    from cactl.cli import tasks, trial
+
+    app.command("trial")(trial.trial)
+    app.add_typer(tasks.app, name="tasks")
 
 
 _register()
