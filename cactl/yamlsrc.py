@@ -184,7 +184,19 @@ def _walk(
 def load_yaml_text(text: str, file: str) -> tuple[Any, Positions]:
     """Parse one YAML document from ``text``; raise :class:`InputError` on any problem."""
     positions = Positions(file=file, lines=text.splitlines())
-    loader = _StrictBoolLoader(text)
+    try:
+        loader = _StrictBoolLoader(text)
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow (a control character, say), found before parsing.
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise InputError(
+            f"character {exc.character!r} is not allowed in YAML",
+            file=file,
+            line=line,
+            column=column,
+            source_line=positions.line_text(line),
+        ) from None
     try:
         try:
             node = loader.get_single_node()

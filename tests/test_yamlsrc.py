@@ -105,3 +105,11 @@ def test_validation_errors_are_located_with_expected_found_and_did_you_mean() ->
     assert "v.yaml:5:5: runs[1].sedes: unknown key 'sedes'. did you mean 'seeds'?" in rendered
     assert any(r.startswith("v.yaml:4:5: runs[1].seeds: required key is missing") for r in rendered)
     assert len(errors) == 3
+
+
+def test_control_characters_are_located() -> None:
+    with pytest.raises(InputError) as caught:
+        load_yaml_text("a: 1\nb: x\x07y\n", "c.yaml")
+    error = caught.value
+    assert (error.line, error.column) == (2, 5)
+    assert "not allowed in YAML" in error.message
