@@ -46,8 +46,10 @@ def top_fraction_mask(
     rank = torch.empty_like(order)
     rank[order] = torch.arange(order.numel(), device=order.device)
     rank = rank - batch.step_offsets[batch.step_trajectory]
-    steps = batch.trajectory_steps.to(torch.float64)
-    keep = torch.ceil(steps * fraction - 1e-9).to(torch.long)
+    # ceil(fraction * K) in integer arithmetic (exact for fractions with up to 6 decimals; no
+    # float64, which MPS lacks).
+    millionths = round(fraction * 1_000_000)
+    keep = (batch.trajectory_steps * millionths + 999_999) // 1_000_000
     return rank < keep[batch.step_trajectory]
 
 

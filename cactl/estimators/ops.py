@@ -94,12 +94,11 @@ def _doubling_scan(x: Tensor, a: Tensor) -> Tensor:
 
 def _block_matrix(c: float, block: int, dtype: torch.dtype, device: torch.device) -> Tensor:
     """``W[j, i] = c**(j - i)`` for ``j >= i``, else 0 (so ``y = x @ W`` scans one block)."""
-    steps = torch.arange(block, device=device, dtype=torch.float64)
+    # Built in float64 on the CPU (MPS has no float64), then moved.
+    steps = torch.arange(block, dtype=torch.float64)
     power = steps[:, None] - steps[None, :]
-    weights = torch.where(
-        power >= 0, torch.tensor(c, dtype=torch.float64, device=device) ** power.clamp(min=0), 0.0
-    )
-    return weights.to(dtype)
+    weights = torch.where(power >= 0, torch.tensor(c, dtype=torch.float64) ** power.clamp(min=0), 0.0)
+    return weights.to(device=device, dtype=dtype)
 
 
 def reverse_discounted_scan(
@@ -137,10 +136,10 @@ def reverse_discounted_scan(
     carry = torch.zeros(num_blocks, dtype=dtype, device=device)
     carry[:-1] = starts[1:]
     carry = torch.where(last_block, torch.zeros_like(carry), carry)
-    tail = torch.tensor(discount, dtype=torch.float64, device=device) ** torch.arange(
-        block, 0, -1, device=device, dtype=torch.float64
+    tail = torch.tensor(discount, dtype=torch.float64) ** torch.arange(
+        block, 0, -1, dtype=torch.float64
     )
-    full = local + carry[:, None] * tail.to(dtype)[None, :]
+    full = local + carry[:, None] * tail.to(device=device, dtype=dtype)[None, :]
     return full.view(-1)[slot]
 
 
