@@ -35,6 +35,29 @@ class Format(str, Enum):
 
 
 @contextmanager
+def _estimator_progress() -> Iterator[Callable[[str, int, int], None] | None]:
+    """A bar over the estimators of a trial on stderr when it is a terminal; else None."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console.err(),
+        transient=True,
+    ) as progress:
+        bar = progress.add_task("estimators", total=None)
+
+        def tick(name: str, index: int, count: int) -> None:
+            progress.update(bar, description=name, completed=index, total=count)
+
+        yield tick
+
+
+@contextmanager
 def _progress(total: int, label: str) -> Iterator[Callable[[int, float], None]]:
     """A progress bar on stderr when it is a terminal; otherwise nothing."""
     if not sys.stderr.isatty():
@@ -71,6 +94,13 @@ def trial(
         [], "--param", "-p", help="Task parameter KEY=VALUE (repeatable; see cactl tasks list)."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the task sampler and of training."),
+    resamples: int = typer.Option(
+        1,
+        "--resamples",
+        min=1,
+        max=1000,
+        help="Sample each task this many times; metrics are means, with their spread.",
+    ),
     device: Device = typer.Option(
         Device.auto, "--device", help="auto picks cuda, then mps, then cpu."
     ),
@@ -143,26 +173,33 @@ def trial(
 
     from cactl.trial import runner
 
-    if input_file is not None:
-        trials = [
-            runner.trial_on_file(
-                str(input_file), estimator, compare=compare or not estimator, device=chosen_device
-            )
-        ]
-    else:
-        tasks = task or task_names()
-        given = runner.task_params(tasks, param)
-        trials = [
-            runner.trial_on_task(
-                name,
-                given[name],
-                estimator,
-                compare=compare or not estimator,
-                device=chosen_device,
-                seed=seed,
-            )
-            for name in tasks
-        ]
+    with _estimator_progress() as tick:
+        if input_file is not None:
+            trials = [
+                runner.trial_on_file(
+                    str(input_file),
+                    estimator,
+                    compare=compare or not estimator,
+                    device=chosen_device,
+                    progress=tick,
+                )
+            ]
+        else:
+            tasks = task or task_names()
+            given = runner.task_params(tasks, param)
+            trials = [
+                runner.trial_on_task(
+                    name,
+                    given[name],
+                    estimator,
+                    compare=compare or not estimator,
+                    device=chosen_device,
+                    seed=seed,
+                    progress=tick,
+                    resamples=resamples,
+                )
+                for name in tasks
+            ]
     if output_format is Format.json:
         records = [t.record() for t in trials]
         console.emit_json(records[0] if len(records) == 1 else records)

@@ -69,6 +69,12 @@ def _num(value: float | None, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
+def _std(value: float) -> str:
+    """A spread in two decimals without the leading zero: ``.04``, ``1.20``."""
+    text = f"{value:.2f}"
+    return text[1:] if text.startswith("0.") else text
+
+
 def _rate(value: float | None) -> str:
     if value is None:
         return "-"
@@ -126,19 +132,22 @@ def trial_table(trial: Trial) -> Table:
         columns += [("top share", "concentration"), ("agreement", "agreement")]
     for header, _ in columns:
         table.add_column(header, justify="right", no_wrap=True)
-    for header in ("time", "tokens/s", "peak mem"):
+    spread = any(result.metrics_std for result in trial.results)
+    costs = ("time",) if spread else ("time", "tokens/s", "peak mem")
+    for header in costs:
         table.add_column(header, justify="right", no_wrap=True)
     for rank, result in enumerate(trial.results, start=1):
         cells = [_num(result.metrics.get(key)) for _, key in columns]
+        if spread:
+            cells = [
+                cell if (std := result.metrics_std.get(key)) is None else f"{cell}±{_std(std)}"
+                for cell, (_, key) in zip(cells, columns, strict=True)
+            ]
         cost = result.cost
-        table.add_row(
-            str(rank),
-            result.estimator,
-            *cells,
-            _ms(cost.wall_s),
-            _rate(cost.tokens_per_s),
-            _bytes(cost.peak_memory_bytes),
-        )
+        row = [str(rank), result.estimator, *cells, _ms(cost.wall_s)]
+        if not spread:
+            row += [_rate(cost.tokens_per_s), _bytes(cost.peak_memory_bytes)]
+        table.add_row(*row)
     return table
 
 
@@ -155,6 +164,10 @@ def trial_notes(trial: Trial) -> list[str]:
             "no truth in the file: credit statistics; top share: mean share of |credit| on a "
             "trajectory's top step; agreement: mean Spearman correlation with the other "
             "estimators (per trajectory); min and max are in --format json."
+        )
+    if trial.resamples > 1:
+        notes.append(
+            f"metrics: mean±std over {trial.resamples} samples; time and strip: the first sample."
         )
     notes += [f"skipped {name}: {reason}" for name, reason in trial.skipped]
     return notes
@@ -289,14 +302,16 @@ def plot_png(trials: Sequence[Trial], names: Sequence[str], curves: Sequence[Cur
         trajectory = trial.trajectories[trial.example]
         steps = list(range(len(trajectory.steps)))
         if trajectory.truth is not None and trajectory.truth.step_advantage is not None:
-            axis.bar(steps, trajectory.truth.step_advantage, color="0.8", label="truth")
+            truth = trajectory.truth.step_advantage
+            top = max((abs(v) for v in truth), default=0.0) or 1.0
+            axis.bar(steps, [v / top for v in truth], color="0.8", label="truth (scaled)")
         results = {result.estimator: result for result in trial.results}
         for name in strip_columns(trial, names):
             values = results[name].credits[trial.example]
             scale = max((abs(v) for v in values), default=0.0) or 1.0
             axis.plot(steps, [v / scale for v in values], marker=".", label=f"{name} (scaled)")
         axis.axhline(0, color="0.3", linewidth=0.6)
-        axis.set_title(f"{trial.title}: credit per step of {trajectory.id}")
+        axis.set_title(f"{trial.title}: credit per step of {trajectory.id} (each scaled to max 1)")
         axis.set_xlabel("step")
         axis.legend(fontsize="small")
     if curves:

@@ -5,8 +5,9 @@ The core of ``cactl trial``: returns :class:`Trial` objects, prints nothing.
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -24,6 +25,9 @@ from cactl.trajectory.model import Trajectory
 from cactl.trial import metrics
 from cactl.trial.device import Cost, measure
 
+#: Called before each estimator runs: (name, index, count).
+OnEstimator = Callable[[str, int, int], None]
+
 #: Trajectories in the warm-up call before each timed one (first-call overheads stay out).
 WARMUP = 4
 
@@ -37,6 +41,8 @@ class Result:
     cost: Cost
     credits: list[list[float]]
     agreement_with: dict[str, float | None] = field(default_factory=dict)
+    #: Standard deviation of each metric over resamples (``--resamples`` > 1), else empty.
+    metrics_std: dict[str, float | None] = field(default_factory=dict)
 
     def per_step(self, trajectory: Trajectory, index: int) -> list[dict[str, Any]]:
         truth = trajectory.truth.step_advantage if trajectory.truth else None
@@ -64,6 +70,8 @@ class Trial:
     has_truth: bool
     #: Exact success rate of the behaviour policy (tasks only).
     success_rate: float | None = None
+    #: Independent samples the metrics are averaged over (tasks only).
+    resamples: int = 1
 
     @property
     def title(self) -> str:
@@ -81,6 +89,7 @@ class Trial:
             "tokens": sum(t.num_tokens for t in self.trajectories),
             "truth": self.has_truth,
             "success_rate": self.success_rate,
+            "resamples": self.resamples,
             "example": example.id,
             "results": [
                 {
@@ -90,6 +99,7 @@ class Trial:
                     "cost": result.cost.record(),
                     "per_step": result.per_step(example, self.example),
                     **({"agreement_with": result.agreement_with} if not self.has_truth else {}),
+                    **({"metrics_std": result.metrics_std} if self.resamples > 1 else {}),
                 }
                 for rank, result in enumerate(self.results, start=1)
             ],
@@ -148,6 +158,7 @@ def run_estimators(
     trajectories: list[Trajectory],
     names: Sequence[str],
     device: torch.device,
+    progress: OnEstimator | None = None,
 ) -> list[Result]:
     """Each estimator's credit on the batch, scored against the truth where there is one."""
     batch = TrajectoryBatch.from_trajectories(trajectories, device=device)
@@ -155,7 +166,9 @@ def run_estimators(
     offsets = [int(x) for x in batch.step_offsets.tolist()]
     has_truth = all(t.truth is not None and t.truth.step_advantage for t in trajectories)
     results = []
-    for name in names:
+    for number, name in enumerate(names):
+        if progress is not None:
+            progress(name, number, len(names))
         try:
             estimate(name, warm)
             credit, cost = measure(partial(estimate, name, batch), device, batch.num_tokens)
@@ -193,6 +206,7 @@ def trial_on_trajectories(
     file: str | None = None,
     example: int = 0,
     success_rate: float | None = None,
+    progress: OnEstimator | None = None,
 ) -> Trial:
     names, skipped = choose_estimators(
         estimators, trajectories, compare=compare, lines=lines, file=file
@@ -203,7 +217,7 @@ def trial_on_trajectories(
             file=file,
             hint="every estimator needs a field these trajectories lack; see cactl estimators list",
         )
-    results = run_estimators(trajectories, names, device)
+    results = run_estimators(trajectories, names, device, progress)
     has_truth = all(t.truth is not None and t.truth.step_advantage for t in trajectories)
     return Trial(
         source=source,
@@ -240,24 +254,61 @@ def trial_on_task(
     compare: bool,
     device: torch.device,
     seed: int,
+    progress: OnEstimator | None = None,
+    resamples: int = 1,
 ) -> Trial:
-    """Sample the task (seeded), then run and score the estimators."""
+    """Sample the task (seeded), then run and score the estimators.
+
+    With ``resamples`` R > 1 the task is sampled R times (seeds ``seed .. seed + R - 1``); each
+    metric is the mean over the samples, ``metrics_std`` its standard deviation, and the
+    credit, strip and cost are those of the first sample.
+    """
     env = make_task(task, params)
-    sample = rollout(env, random.Random(seed))
-    return trial_on_trajectories(
-        sample.trajectories,
-        estimators,
-        compare=compare,
-        device=device,
-        source={"task": task, "params": env.effective_params()},
-        seed=seed,
-        example=env.example(sample.trajectories),
-        success_rate=sample.success_rate,
-    )
+    trials = []
+    for offset in range(resamples):
+        sample = rollout(env, random.Random(seed + offset))
+        trials.append(
+            trial_on_trajectories(
+                sample.trajectories,
+                estimators,
+                compare=compare,
+                device=device,
+                source={"task": task, "params": env.effective_params()},
+                seed=seed,
+                example=env.example(sample.trajectories),
+                success_rate=sample.success_rate,
+                progress=progress,
+            )
+        )
+    return trials[0] if resamples == 1 else _merge(trials)
+
+
+def _merge(trials: list[Trial]) -> Trial:
+    """The first trial, with every metric averaged over all of them (and its std), re-ranked."""
+    first = trials[0]
+    for result in first.results:
+        samples = [next(r for r in t.results if r.estimator == result.estimator) for t in trials]
+        for key in list(result.metrics):
+            values = [v for r in samples if (v := r.metrics.get(key)) is not None]
+            if not values:
+                continue
+            mean = sum(values) / len(values)
+            result.metrics[key] = mean
+            result.metrics_std[key] = math.sqrt(
+                sum((v - mean) ** 2 for v in values) / max(len(values) - 1, 1)
+            )
+    first.results.sort(key=lambda r: _rank_key(r, first.has_truth))
+    first.resamples = len(trials)
+    return first
 
 
 def trial_on_file(
-    path: str, estimators: Sequence[str], *, compare: bool, device: torch.device
+    path: str,
+    estimators: Sequence[str],
+    *,
+    compare: bool,
+    device: torch.device,
+    progress: OnEstimator | None = None,
 ) -> Trial:
     """Read a JSONL file, then run and score the estimators (against its truth, if any)."""
     loaded = load_trajectories(path)
@@ -270,4 +321,5 @@ def trial_on_file(
         seed=None,
         lines=loaded.lines,
         file=loaded.file,
+        progress=progress,
     )

@@ -95,7 +95,9 @@ def train(
     rng = random.Random(seed)
     policy = Policy(env, hidden).to(device)
     optimiser = torch.optim.Adam(policy.parameters(), lr=lr)
-    needs = frozenset(get_info(estimator).requires)
+    # Labels are cheap and some kernels read them beyond their declared needs (shapley maps
+    # agent names in coalitions to steps).
+    needs = frozenset(get_info(estimator).requires) | {"agent", "state"}
     success: list[float] = []
     start = time.perf_counter()
     for iteration in range(iterations):

@@ -69,6 +69,7 @@ def test_json_shape() -> None:
         "tokens",
         "truth",
         "success_rate",
+        "resamples",
         "example",
         "results",
         "skipped",
@@ -224,3 +225,18 @@ def test_plot(tmp_path: Path) -> None:
 def test_json_output_is_one_document() -> None:
     result = run("trial", *TINY, "-e", "grpo", "-f", "json")
     assert isinstance(json.loads(result.stdout), dict)
+
+
+def test_train_compare_runs_every_estimator_the_task_supports() -> None:
+    doc = run_json(
+        "trial", "--task", "team", "--param", "groups=1", "--compare", "--train", "1", "-f", "json"
+    )
+    names = [r["estimator"] for r in doc["results"]]
+    assert "shapley" in names and "agent_norm" in names and len(names) == 16
+
+
+def test_resamples_table_shows_the_spread() -> None:
+    result = run("trial", *TINY, "-e", "vine", "--resamples", "2")
+    assert result.exit_code == 0, result.output
+    assert "metrics: mean±std over 2 samples; time and strip: the first sample." in result.stdout
+    assert "1.00±.00" in result.stdout

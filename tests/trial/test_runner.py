@@ -170,3 +170,31 @@ def test_file_without_truth_gets_statistics_and_agreement(tmp_path: object) -> N
     assert set(vine.agreement_with) == {"grpo", "turn_gae"}
     assert vine.agreement_with["grpo"] is None  # grpo is constant in every trajectory
     assert trial.record()["results"][0]["per_step"][0]["truth"] is None
+
+
+def test_resamples_average_the_metrics_of_independent_samples() -> None:
+    singles = [
+        trial_on_task("team", {"groups": 2}, ["vine"], compare=False, device=CPU, seed=seed)
+        for seed in (4, 5, 6)
+    ]
+    merged = trial_on_task(
+        "team", {"groups": 2}, ["vine"], compare=False, device=CPU, seed=4, resamples=3
+    )
+    hits = [t.results[0].metrics["hit_rate"] or 0.0 for t in singles]
+    mean = sum(hits) / 3
+    assert merged.results[0].metrics["hit_rate"] == pytest.approx(mean)
+    assert merged.results[0].metrics_std["hit_rate"] == pytest.approx(
+        (sum((h - mean) ** 2 for h in hits) / 2) ** 0.5
+    )
+    assert merged.results[0].credits == singles[0].results[0].credits
+    record = merged.record()
+    assert record["resamples"] == 3 and "metrics_std" in record["results"][0]
+
+
+def test_progress_is_called_before_each_estimator() -> None:
+    calls: list[tuple[str, int, int]] = []
+    trajectories = rollout(
+        make_task("fork", {"groups": 1, "group_size": 2}), random.Random(0)
+    ).trajectories
+    run_estimators(trajectories, ["grpo", "vine"], CPU, lambda *call: calls.append(call))
+    assert calls == [("grpo", 0, 2), ("vine", 1, 2)]
