@@ -222,7 +222,11 @@ ESTIMATORS: tuple[EstimatorInfo, ...] = (
         requires=("prm",),
         params=(
             Param(
-                "temperature", 0.1, "Softmin temperature (smaller = closer to the minimum).", (), 0
+                "temperature",
+                0.1,
+                "Softmin temperature (smaller = closer to the minimum).",
+                (),
+                1e-6,
             ),
             Param("prm_weight", 1.0, "Weight of the process credit against the outcome.", (), 0),
         ),

@@ -137,3 +137,24 @@ def test_missing_or_bad_coalitions_are_input_errors() -> None:
     outside = {**t, "coalitions": [{"members": [2], "value": 0.0}]}
     with pytest.raises(InputError, match="coalition member 2 is not a step index \\(0 to 1\\)"):
         estimate("shapley", TrajectoryBatch.from_trajectories([outside]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    reward=st.floats(-5, 5, allow_nan=False),
+    baseline=st.lists(st.floats(-5, 5, allow_nan=False), min_size=1, max_size=5),
+)
+def test_counterfactual_equals_one_player_shapley_property(
+    reward: float, baseline: list[float]
+) -> None:
+    empty = sum(baseline) / len(baseline)
+    t = {
+        "id": "o",
+        "group": "g",
+        "reward": reward,
+        "steps": [{"tokens": 2, "counterfactual_returns": baseline}],
+        "coalitions": [{"members": [], "value": empty}, {"members": [0], "value": reward}],
+    }
+    batch = TrajectoryBatch.from_trajectories([t], dtype=torch.float64)
+    counterfactual = estimate("counterfactual", batch).step.tolist()
+    assert counterfactual == pytest.approx(estimate("shapley", batch).step.tolist(), abs=1e-9)
