@@ -134,7 +134,7 @@ def trial(
 
       cactl trial --input examples/trajectories/rollouts.jsonl --compare
 
-      cactl trial --task fork --param horizon=200 --param groups=2 --train 30
+      cactl trial --task fork --param horizon=200 --param groups=1 --train 30
     """
     if plot is not None:
         render.check_plotting()
