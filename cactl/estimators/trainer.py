@@ -76,12 +76,14 @@ def label_ids(labels: Labels, rows: int, device: torch.device, what: str = "inde
 
 
 def _hashable(item: Any) -> Hashable:
-    if isinstance(item, Hashable) and not hasattr(item, "tolist"):
-        return item
+    """A dict key for a label: arrays (``tolist``) and lists become nested tuples."""
     if hasattr(item, "tolist"):
-        value = item.tolist()
-        return tuple(value) if isinstance(value, list) else value
-    return repr(item)
+        item = item.tolist()
+    if isinstance(item, (list, tuple)):
+        return tuple(_hashable(part) for part in item)
+    if isinstance(item, dict):
+        return tuple(sorted((str(k), _hashable(v)) for k, v in item.items()))
+    return item if isinstance(item, Hashable) else repr(item)
 
 
 def _valid(response_mask: Tensor, shape: torch.Size) -> tuple[Tensor, Tensor]:

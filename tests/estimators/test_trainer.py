@@ -239,3 +239,14 @@ def test_bad_shapes_are_input_errors() -> None:
         trainer.compute_reinforce_plus_plus_outcome_advantage(torch.zeros(2, 3), torch.ones(2, 4))
     with pytest.raises(InputError, match="index must have one label per row"):
         trainer.compute_grpo_outcome_advantage(torch.zeros(2, 3), torch.ones(2, 3), ["a"])
+
+
+def test_labels_may_be_nested_lists_or_dicts() -> None:
+    rewards = torch.zeros(4, 2, dtype=torch.float64)
+    rewards[:, -1] = torch.tensor([1.0, 0.0, 3.0, 3.0])
+    mask = torch.ones(4, 2, dtype=torch.float64)
+    labels = [[[1, 2], [3]], [[1, 2], [3]], {"room": 1}, {"room": 1}]
+    adv, _ = trainer.compute_grpo_outcome_advantage(
+        rewards, mask, labels, norm_adv_by_std_in_grpo=False
+    )
+    assert adv[:, 0].tolist() == [0.5, -0.5, 0.0, 0.0]
