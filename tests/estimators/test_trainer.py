@@ -250,3 +250,24 @@ def test_labels_may_be_nested_lists_or_dicts() -> None:
         rewards, mask, labels, norm_adv_by_std_in_grpo=False
     )
     assert adv[:, 0].tolist() == [0.5, -0.5, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ragged_estimators_on_a_padded_batch_match_the_trainer_layout(seed: int) -> None:
+    g = torch.Generator().manual_seed(seed)
+    mask = (torch.rand(6, 30, generator=g) > 0.4).double()
+    mask[:, 0] = 1  # multi-turn rows: masked spans between runs of valid tokens
+    outcome = torch.randn(6, generator=g, dtype=torch.float64)
+    values = torch.randn(6, 30, generator=g, dtype=torch.float64)
+    rewards = torch.zeros(6, 30, dtype=torch.float64)
+    last = (mask * torch.arange(30)).argmax(dim=1)
+    rewards[torch.arange(6), last] = outcome  # outcome on the last valid token
+    batch = TrajectoryBatch.from_padded(mask, outcome, values=values)
+    gae, _ = trainer.compute_gae_advantage_return(rewards, values, mask, 0.9, 0.8, whiten=False)
+    assert estimate("gae", batch, gamma=0.9, lam=0.8).padded().tolist() == [
+        pytest.approx(row, abs=1e-12) for row in gae.tolist()
+    ]
+    rpp, _ = trainer.compute_reinforce_plus_plus_outcome_advantage(rewards, mask, 0.7)
+    assert estimate("reinforce_pp", batch, gamma=0.7).padded().tolist() == [
+        pytest.approx(row, abs=1e-12) for row in rpp.tolist()
+    ]
