@@ -97,7 +97,9 @@ def _block_matrix(c: float, block: int, dtype: torch.dtype, device: torch.device
     # Built in float64 on the CPU (MPS has no float64), then moved.
     steps = torch.arange(block, dtype=torch.float64)
     power = steps[:, None] - steps[None, :]
-    weights = torch.where(power >= 0, torch.tensor(c, dtype=torch.float64) ** power.clamp(min=0), 0.0)
+    weights = torch.where(
+        power >= 0, torch.tensor(c, dtype=torch.float64) ** power.clamp(min=0), 0.0
+    )
     return weights.to(device=device, dtype=dtype)
 
 
@@ -117,20 +119,24 @@ def reverse_discounted_scan(
     blocks_per_segment = (lengths + block - 1) // block
     block_offsets = lengths_to_offsets(blocks_per_segment)
     num_blocks = int(block_offsets[-1])
-    segment = offsets_to_index(offsets, n)
-    # Position of every entry in the block layout: its segment's first block, plus its rank.
-    rank = torch.arange(n, device=device) - offsets[segment]
-    slot = block_offsets[segment] * block + rank
-    laid = torch.zeros(num_blocks * block, dtype=dtype, device=device)
-    laid[slot] = values
+    # Position of every entry in the block layout: its segment's first slot plus its rank,
+    # i.e. its own index shifted by a per-segment constant.
+    # (A cumulative sum of the shift's changes at segment starts, cheaper than repeating it.)
+    shift = block_offsets[:-1] * block - offsets[:-1]
+    change = torch.zeros(n + 1, dtype=torch.long, device=device)
+    change.index_add_(0, offsets[:-1], torch.diff(shift, prepend=shift.new_zeros(1)))
+    slot = torch.arange(n, device=device) + torch.cumsum(change[:n], dim=0)
+    if num_blocks * block == n:  # every segment fills whole blocks: the layout is the input
+        laid = values.contiguous()
+    else:
+        laid = torch.zeros(num_blocks * block, dtype=dtype, device=device)
+        laid[slot] = values
     local = laid.view(num_blocks, block) @ _block_matrix(discount, block, dtype, device)
     # Value at the start of each block, carried backwards from block to block of a segment.
-    block_segment = offsets_to_index(block_offsets, num_blocks)
     last_block = torch.zeros(num_blocks, dtype=torch.bool, device=device)
     last_block[block_offsets[1:][blocks_per_segment > 0] - 1] = True
     transfer = torch.full((num_blocks,), discount**block, dtype=dtype, device=device)
     transfer = torch.where(last_block, torch.zeros_like(transfer), transfer)
-    del block_segment
     starts = _doubling_scan(local[:, 0].contiguous(), transfer)
     # Carry into each block: the start value of the next block of the same segment.
     carry = torch.zeros(num_blocks, dtype=dtype, device=device)
@@ -140,6 +146,8 @@ def reverse_discounted_scan(
         block, 0, -1, dtype=torch.float64
     )
     full = local + carry[:, None] * tail.to(device=device, dtype=dtype)[None, :]
+    if num_blocks * block == n:
+        return full.view(-1)
     return full.view(-1)[slot]
 
 

@@ -31,7 +31,6 @@ from cactl.estimators.catalog import (
     get_info,
 )
 from cactl.estimators.catalog import check_requirements as check_requirements
-from cactl.estimators.ops import segment_mean
 
 if TYPE_CHECKING:
     from cactl.estimators.batch import TrajectoryBatch
@@ -70,7 +69,9 @@ class Credit:
     @classmethod
     def from_token(cls, batch: TrajectoryBatch, token: Tensor, **extra: Tensor) -> Credit:
         """Token-level credit; a step's credit is the mean over its tokens."""
-        step = segment_mean(token, batch.token_step, batch.num_steps)
+        sums = torch.zeros(batch.num_steps, dtype=token.dtype, device=token.device)
+        sums.index_add_(0, batch.token_step, token)
+        step = sums / batch.step_tokens.to(token.dtype)
         return cls(token=token, step=step, batch=batch, extra=extra)
 
     def per_step(self, i: int) -> list[float]:
