@@ -18,9 +18,6 @@ from cactl.fileio import write_atomic
 from cactl.render import trial as render
 from cactl.tasks.catalog import get_task_info, task_names
 
-#: Estimators trained when ``--train`` names none: episode-level against step-level credit.
-TRAIN_DEFAULT = ("grpo", "vine")
-
 
 class Device(str, Enum):
     auto = "auto"
@@ -58,12 +55,12 @@ def _estimator_progress() -> Iterator[Callable[[str, int, int], None] | None]:
 
 
 @contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[int, float], None]]:
-    """A progress bar on stderr when it is a terminal; otherwise nothing."""
+def _training_progress(iterations: int) -> Iterator[Callable[[str, int, float], None] | None]:
+    """One bar per trained estimator on stderr when it is a terminal; else None."""
     if not sys.stderr.isatty():
-        yield lambda i, s: None
+        yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
     with Progress(
         TextColumn("{task.description}"),
@@ -73,8 +70,14 @@ def _progress(total: int, label: str) -> Iterator[Callable[[int, float], None]]:
         console=console.err(),
         transient=True,
     ) as progress:
-        bar = progress.add_task(label, total=total, success=0.0)
-        yield lambda i, s: progress.update(bar, completed=i, success=s)
+        bars: dict[str, TaskID] = {}
+
+        def tick(name: str, iteration: int, success: float) -> None:
+            if name not in bars:
+                bars[name] = progress.add_task(name, total=iterations, success=success)
+            progress.update(bars[name], completed=iteration, success=success)
+
+        yield tick
 
 
 def trial(
@@ -231,60 +234,33 @@ def _train(
     output_format: Format,
     plot: Path | None,
 ) -> None:
-    from cactl.tasks import make_task, rollout
     from cactl.trial import runner
-    from cactl.trial.train import train
+    from cactl.trial.train import train_task
 
     given = runner.task_params(tasks, pairs)
-    documents = []
-    for name in tasks:
-        env = make_task(name, given[name])
-        names = list(estimators) or ([] if compare else list(TRAIN_DEFAULT))
-        if compare:
-            import random
-
-            probe = rollout(env, random.Random(seed)).trajectories
-            names, _ = runner.choose_estimators(names, probe, compare=True)
-        curves = []
-        for estimator in names:
-            with _progress(iterations, f"{name} {estimator}") as tick:
-                curves.append(
-                    train(
-                        env,
-                        estimator,
-                        iterations,
-                        seed=seed,
-                        device=device,
-                        lr=lr,
-                        on_iteration=tick,
-                    )
-                )
-        documents.append((name, env.effective_params(), curves))
-    if output_format is Format.json:
-        records = [
-            {
-                "source": {"task": name, "params": params},
-                "seed": seed,
-                "device": str(device),
-                "iterations": iterations,
-                "results": [curve.record() for curve in curves],
-            }
-            for name, params, curves in documents
+    with _training_progress(iterations) as tick:
+        runs = [
+            train_task(
+                name,
+                given[name],
+                estimators,
+                compare=compare,
+                iterations=iterations,
+                seed=seed,
+                device=device,
+                lr=lr,
+                on_iteration=tick,
+            )
+            for name in tasks
         ]
+    if output_format is Format.json:
+        records = [run.record() for run in runs]
         console.emit_json(records[0] if len(records) == 1 else records)
     else:
         out = console.out()
-        for name, params, curves in documents:
-            horizon = params.get("horizon")
-            out.print(
-                f"[bold]{name}[/]"
-                + (f", horizon {horizon}" if horizon else "")
-                + f", {iterations} iterations, lr {lr:g}, device {device}"
-            )
-            out.print("Exact success rate by iteration")
-            out.print(render.train_table(curves))
+        for run in runs:
+            out.print(render.train_heading(run))
+            out.print(render.train_table(run.curves))
     if plot is not None:
-        write_atomic(
-            plot, render.plot_png([], estimators, [c for _, _, cs in documents for c in cs])
-        )
+        write_atomic(plot, render.plot_png([], estimators, [c for run in runs for c in run.curves]))
         console.note(f"wrote {plot}")

@@ -21,7 +21,7 @@ from cactl.tasks.catalog import TaskInfo, TaskParam
 
 if TYPE_CHECKING:
     from cactl.trial.runner import Trial
-    from cactl.trial.train import Curve
+    from cactl.trial.train import Curve, TrainingRun
 
 BAR = 5
 #: A step is shown in the strip when some column's bar is at least this share of its maximum.
@@ -254,6 +254,19 @@ def checkpoints(length: int, count: int = 6) -> list[int]:
     if length <= count:
         return list(range(length))
     return sorted({round(i * (length - 1) / (count - 1)) for i in range(count)})
+
+
+def train_heading(run: TrainingRun) -> Text:
+    """The task and the training set-up, then what the table shows."""
+    horizon = run.params.get("horizon")
+    text = Text.assemble((run.task, "bold"))
+    if horizon is not None:
+        text.append(f", horizon {horizon}")
+    text.append(
+        f", {run.iterations} iterations, lr {run.lr:g}, device {run.device}\n"
+        "Exact success rate by iteration"
+    )
+    return text
 
 
 def train_table(curves: Sequence[Curve]) -> Table:

@@ -20,14 +20,17 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
 from cactl.estimators.batch import TrajectoryBatch
 from cactl.estimators.catalog import get_info
 from cactl.estimators.registry import estimate
+from cactl.tasks import make_task
+from cactl.tasks.catalog import ParamValue
 from cactl.tasks.engine import Environment, expected_success, rollout, solve
 
 CLIP = 0.02
@@ -127,3 +130,70 @@ def train(
     if not all(math.isfinite(s) for s in success):  # pragma: no cover - a bug, not an input
         raise RuntimeError("training produced a non-finite success rate")
     return Curve(estimator, success, wall, str(device))
+
+
+#: Estimators trained when none is named: episode-level against step-level credit.
+DEFAULT_ESTIMATORS = ("grpo", "vine")
+
+#: Called after each iteration: (estimator, iteration, success rate of that iteration).
+OnIteration = Callable[[str, int, float], None]
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """The learning curves of several estimators on one task."""
+
+    task: str
+    params: dict[str, ParamValue]
+    seed: int
+    device: str
+    iterations: int
+    lr: float
+    curves: list[Curve]
+
+    def record(self) -> dict[str, Any]:
+        """The JSON document of ``cactl trial --train N --format json``."""
+        return {
+            "source": {"task": self.task, "params": self.params},
+            "seed": self.seed,
+            "device": self.device,
+            "iterations": self.iterations,
+            "lr": self.lr,
+            "results": [curve.record() for curve in self.curves],
+        }
+
+
+def train_task(
+    task: str,
+    params: dict[str, ParamValue],
+    estimators: Sequence[str],
+    *,
+    compare: bool,
+    iterations: int,
+    seed: int,
+    device: torch.device,
+    lr: float = 0.01,
+    on_iteration: OnIteration | None = None,
+) -> TrainingRun:
+    """Train one fresh policy per estimator on the task (``DEFAULT_ESTIMATORS`` when none is
+    named and not ``compare``; with ``compare`` every estimator whose fields the task emits).
+
+    A named estimator that needs a field the task does not emit is an InputError.
+    """
+    from cactl.trial.runner import choose_estimators
+
+    env = make_task(task, params)
+    named = list(estimators) or ([] if compare else list(DEFAULT_ESTIMATORS))
+    probe = rollout(env, random.Random(seed)).trajectories
+    names, _ = choose_estimators(named, probe, compare=compare)
+    curves = []
+    for name in names:
+
+        def tick(iteration: int, success: float, name: str = name) -> None:
+            if on_iteration is not None:
+                on_iteration(name, iteration, success)
+
+        curves.append(
+            train(env, name, iterations, seed=seed, device=device, lr=lr, on_iteration=tick)
+        )
+    return TrainingRun(task, env.effective_params(), seed, str(device), iterations, lr, curves)
