@@ -36,3 +36,19 @@ def test_step_credit_learns_a_long_fork_faster_than_episode_credit() -> None:
         grpo = train(env, "grpo", 20, seed=seed, device=CPU)
         vine = train(env, "vine", 20, seed=seed, device=CPU)
         assert vine.record()["metrics"]["area"] > grpo.record()["metrics"]["area"]  # type: ignore[index]
+
+
+def test_train_task_defaults_and_refusals() -> None:
+    from cactl.errors import InputError
+    from cactl.trial.train import train_task
+
+    calls: list[tuple[str, int]] = []
+    run = train_task(
+        "fork", {"groups": 1, "horizon": 4}, [], compare=False, iterations=2, seed=0, device=CPU,
+        on_iteration=lambda name, i, s: calls.append((name, i)),
+    )  # fmt: skip
+    assert [c.estimator for c in run.curves] == ["grpo", "vine"]
+    assert calls == [("grpo", 1), ("grpo", 2), ("vine", 1), ("vine", 2)]
+    assert run.record()["source"] == {"task": "fork", "params": run.params}
+    with pytest.raises(InputError, match="'shapley' needs 'coalitions'"):
+        train_task("fork", {}, ["shapley"], compare=False, iterations=1, seed=0, device=CPU)
