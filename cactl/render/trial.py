@@ -24,7 +24,11 @@ if TYPE_CHECKING:
     from cactl.trial.train import Curve, TrainingRun
 
 BAR = 5
-#: A step is shown in the strip when some column's bar is at least this share of its maximum.
+#: Trajectories up to this many steps are shown whole in the strip.
+SHORT = 24
+#: Of a longer one, each column marks at most its TOP largest steps that reach NOTABLE of its
+#: maximum; the other steps are folded.
+TOP = 4
 NOTABLE = 0.2
 
 
@@ -196,7 +200,7 @@ def strip_columns(trial: Trial, named: Sequence[str]) -> list[str]:
 
 
 def credit_strip(trial: Trial, names: Sequence[str]) -> RenderableType:
-    """Per-step credit of the example trajectory beside the truth (quiet steps folded)."""
+    """Per-step credit of the example trajectory beside the truth (long ones folded)."""
     index = trial.example
     trajectory = trial.trajectories[index]
     results = {result.estimator: result for result in trial.results}
@@ -215,17 +219,14 @@ def credit_strip(trial: Trial, names: Sequence[str]) -> RenderableType:
     table.add_column("step", justify="right", no_wrap=True)
     for name, _ in columns:
         table.add_column(name, no_wrap=True)
+    shown = _shown_steps(columns, scales, flat, len(trajectory.steps))
     quiet = 0
     for k, step in enumerate(trajectory.steps):
-        notable = any(
-            not is_flat and scale > 0 and abs(values[k]) >= NOTABLE * scale
-            for (_, values), scale, is_flat in zip(columns, scales, flat, strict=True)
-        )
-        if not notable and len(trajectory.steps) > 12:
+        if k not in shown:
             quiet += 1
             continue
         if quiet:
-            table.add_row("⋮", *[f"({quiet} quiet)" if i == 0 else "" for i in range(len(columns))])
+            table.add_row("⋮", f"({quiet} more)")
             quiet = 0
         label = f"{k} {step.agent}" if step.agent else str(k)
         cells = [
@@ -234,8 +235,25 @@ def credit_strip(trial: Trial, names: Sequence[str]) -> RenderableType:
         ]
         table.add_row(label, *cells)
     if quiet:
-        table.add_row("⋮", *[f"({quiet} quiet)" if i == 0 else "" for i in range(len(columns))])
+        table.add_row("⋮", f"({quiet} more)")
     return table
+
+
+def _shown_steps(
+    columns: list[tuple[str, list[float]]], scales: list[float], flat: list[bool], steps: int
+) -> set[int]:
+    """Every step of a short trajectory; of a long one (more than ``SHORT`` steps) the steps
+    where some column's |value| reaches ``NOTABLE`` of its maximum, at most the ``TOP`` largest
+    of each column (a constant column marks nothing)."""
+    if steps <= SHORT:
+        return set(range(steps))
+    shown: set[int] = set()
+    for (_, values), scale, is_flat in zip(columns, scales, flat, strict=True):
+        if is_flat or scale <= 0:
+            continue
+        order = sorted(range(steps), key=lambda k: -abs(values[k]))
+        shown.update(k for k in order[:TOP] if abs(values[k]) >= NOTABLE * scale)
+    return shown
 
 
 # -- training --------------------------------------------------------------------------------
