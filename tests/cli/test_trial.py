@@ -240,3 +240,34 @@ def test_resamples_table_shows_the_spread() -> None:
     assert result.exit_code == 0, result.output
     assert "metrics: mean±std over 2 samples; time and strip: the first sample." in result.stdout
     assert "1.00±.00" in result.stdout
+
+
+def test_detour_strip_folds_and_shows_the_blamed_junction() -> None:
+    result = run(
+        "trial",
+        "--task",
+        "detour",
+        "-e",
+        "vine",
+        "-p",
+        "branches=0",
+        "-p",
+        "groups=2",
+        "-p",
+        "group_size=4",
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    start = lines.index("Credit per step of detour-0-2 (reward 1)")
+    strip = lines[start + 3 :]
+    # the example took the wrong branch and still succeeded: exact values blame the junction
+    assert strip[:3] == [
+        "   ⋮ │ (2 more)          │",
+        "   2 │ █████┤      -0.36 │ █████┤      -0.36",
+        "   ⋮ │ (33 more)         │",
+    ]
+    assert (
+        sum(int(line.split("(")[1].split()[0]) for line in strip if "more)" in line)
+        + sum(1 for line in strip if "more)" not in line)
+        == 40
+    )
