@@ -261,10 +261,13 @@ def _shown_steps(
 SPARK = " ▁▂▃▄▅▆▇█"
 
 
-def _spark(values: Sequence[float], width: int = 16) -> str:
-    """A sparkline of values in [0, 1], at most ``width`` characters (evenly sampled)."""
+def _spark(values: Sequence[float], low: float, high: float, width: int = 16) -> str:
+    """A sparkline of values between ``low`` and ``high``, at most ``width`` characters
+    (evenly sampled)."""
     picks = [values[i] for i in checkpoints(len(values), width)]
-    return "".join(SPARK[min(8, max(0, round(v * 8)))] for v in picks)
+    span = high - low
+    levels = [8 if span <= 0 else round((v - low) / span * 7) + 1 for v in picks]
+    return "".join(SPARK[min(8, max(1, level))] for level in levels)
 
 
 def checkpoints(length: int, count: int = 6) -> list[int]:
@@ -288,7 +291,8 @@ def train_heading(run: TrainingRun) -> Text:
 
 
 def train_table(curves: Sequence[Curve]) -> Table:
-    """Success rate by iteration, one column per estimator, plus a sparkline of each curve."""
+    """Success rate by iteration, one column per estimator, plus a sparkline of each curve
+    (all on one scale, from the lowest to the highest rate in the table)."""
     length = len(curves[0].success)
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("iteration", justify="right", no_wrap=True)
@@ -296,7 +300,9 @@ def train_table(curves: Sequence[Curve]) -> Table:
         table.add_column(curve.estimator, justify="right", no_wrap=True)
     for i in checkpoints(length):
         table.add_row(str(i), *[f"{curve.success[i]:.3f}" for curve in curves])
-    table.add_row("curve", *[_spark(curve.success) for curve in curves])
+    low = min(min(curve.success) for curve in curves)
+    high = max(max(curve.success) for curve in curves)
+    table.add_row("curve", *[_spark(curve.success, low, high) for curve in curves])
     table.add_row("time", *[f"{curve.wall_s:.1f} s" for curve in curves])
     return table
 
