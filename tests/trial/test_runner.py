@@ -198,3 +198,13 @@ def test_progress_is_called_before_each_estimator() -> None:
     ).trajectories
     run_estimators(trajectories, ["grpo", "vine"], CPU, lambda *call: calls.append(call))
     assert calls == [("grpo", 0, 2), ("vine", 1, 2)]
+
+
+@pytest.mark.parametrize("horizon", [10, 40])
+def test_episode_level_snr_falls_as_one_over_the_horizon(horizon: int) -> None:
+    # grpo puts the same credit c on all T steps and the truth is nonzero on the fork only:
+    # signal <= sum c^2 over trajectories, noise >= (T - 1) sum c^2, so snr <= 1 / (T - 1);
+    # with strength 1 the fork's credit is nearly proportional to its truth, so it is close.
+    trial = trial_on_task("fork", {"horizon": horizon}, ["grpo"], compare=False, device=CPU, seed=0)
+    snr = trial.results[0].metrics["snr"]
+    assert snr is not None and 0.8 / (horizon - 1) < snr <= 1 / (horizon - 1) + 1e-9
