@@ -7,3 +7,8 @@ Large Language Models", arXiv 2604.09459).
 """
 
 __version__ = "0.1.0"
+
+import warnings as _warnings
+
+# torch warns at import when NumPy is absent; cactl never needs NumPy, so the warning is noise.
+_warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)

@@ -188,14 +188,16 @@ def load_yaml_text(text: str, file: str) -> tuple[Any, Positions]:
         loader = _StrictBoolLoader(text)
     except yaml.reader.ReaderError as exc:
         # A character YAML does not allow (a control character, say), found before parsing.
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        bad_line = text.count("\n", 0, exc.position) + 1
+        bad_column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else f"U+{ord(str(char)[:1] or ' '):04X}"
         raise InputError(
-            f"character {exc.character!r} is not allowed in YAML",
+            f"the file contains a control character that YAML does not allow ({shown})",
             file=file,
-            line=line,
-            column=column,
-            source_line=positions.line_text(line),
+            line=bad_line,
+            column=bad_column,
+            source_line=positions.line_text(bad_line),
         ) from None
     try:
         try:

@@ -112,4 +112,4 @@ def test_control_characters_are_located() -> None:
         load_yaml_text("a: 1\nb: x\x07y\n", "c.yaml")
     error = caught.value
     assert (error.line, error.column) == (2, 5)
-    assert "not allowed in YAML" in error.message
+    assert "YAML does not allow (U+0007)" in error.message

@@ -106,24 +106,17 @@ def _root(
 
 
 def _register() -> None:
-    # Imported here so each module stays import-light (none of these import torch).
-    from cactl.cli import methods
+    # The command modules import no torch at module level; trial and estimators import it
+    # inside the command, when they run.
+    from cactl.cli import audit, estimators, init, methods, recommend, schema, tasks, tree, trial
 
     app.add_typer(methods.app, name="methods")
-    from cactl.cli import recommend, tree
-
-    app.command("recommend")(recommend.recommend)
-    app.add_typer(tree.app, name="tree")
-    from cactl.cli import estimators
-
-    app.add_typer(estimators.app, name="estimators")
-    from cactl.cli import audit, init, schema
-
     app.command("audit")(audit.audit)
     app.command("init")(init.init)
     app.command("schema")(schema.schema)
-    from cactl.cli import tasks, trial
-
+    app.command("recommend")(recommend.recommend)
+    app.add_typer(tree.app, name="tree")
+    app.add_typer(estimators.app, name="estimators")
     app.command("trial")(trial.trial)
     app.add_typer(tasks.app, name="tasks")
 
