@@ -17,7 +17,7 @@ from cactl.audit.rules import Condition, RuleParser, resolve_shape
 from cactl.errors import raise_all
 from cactl.resources import resolve
 from cactl.vocab import Setting
-from cactl.yamlsrc import validation_errors
+from cactl.yamlsrc import load_yaml_text, validation_errors
 
 DEFAULT_CHECKLIST = "ca-reporting"
 
@@ -96,9 +96,8 @@ class Checklist(BaseModel):
 
 def parse_checklist(text: str, file: str) -> Checklist:
     """Validate a checklist document: its structure, its rules, and every field they name."""
-    from cactl.audit.paper import parse_yaml_text
 
-    data, positions = parse_yaml_text(text, file)
+    data, positions = load_yaml_text(text, file)
     if not isinstance(data, dict):
         raise positions.error((), "a checklist must be a mapping", expected="a mapping")
     try:

@@ -350,14 +350,9 @@ def _inventory_errors(data: dict[Any, Any], positions: Positions) -> list[InputE
     ]
 
 
-def parse_yaml_text(text: str, file: str) -> tuple[Any, Positions]:
-    """Parse paper YAML (positions kept; see :func:`cactl.yamlsrc.load_yaml_text`)."""
-    return load_yaml_text(text, file)
-
-
 def load_paper_text(text: str, file: str) -> tuple[Paper, Any, Positions]:
     """Parse and validate paper YAML text: ``(paper, raw data, positions)``."""
-    data, positions = parse_yaml_text(text, file)
+    data, positions = load_yaml_text(text, file)
     return parse_paper(data, positions), data, positions
 
 
