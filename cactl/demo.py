@@ -49,6 +49,7 @@ STEPS: list[tuple[str, list[str]]] = [
         "A recommendation: agentic, outcome reward only, no branching, a privileged critic",
         ["recommend", *_flags("-a", RECOMMEND_ANSWERS)],
     ),
+    ("The built-in credit estimators, one per surveyed mechanism", ["estimators", "list"]),
     ("Which estimators find the decisive step, and at what cost (controlled tasks)", ["trial"]),
     (
         "Learning speed: episode-level (grpo) against step-level (vine) credit, 200-step fork",
