@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -207,19 +207,29 @@ def test_train_refuses_a_file() -> None:
     assert result.exit_code == 2 and "--train learns a built-in task" in result.stderr
 
 
-def test_plot(tmp_path: Path) -> None:
+def test_plot_without_matplotlib_stops_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
     path = tmp_path / "credit.png"
     result = run("trial", *TINY, "-e", "vine", "--plot", str(path))
-    if importlib.util.find_spec("matplotlib") is None:
-        assert result.exit_code == 2
-        assert (
-            "--plot needs matplotlib" in result.stderr
-            and "pip install 'cactl[plot]'" in result.stderr
-        )
-        assert not path.exists()
-    else:
-        assert result.exit_code == 0, result.output
-        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert result.exit_code == 2
+    assert "--plot needs matplotlib" in result.stderr
+    assert "pip install 'cactl[plot]'" in result.stderr
+    assert result.stdout == ""
+    assert not path.exists()
+
+
+def test_plot_writes_a_png(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "credit.png"
+    result = run("trial", *TINY, "-e", "vine", "-e", "grpo", "--plot", str(path))
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    curves = tmp_path / "curves.png"
+    trained = run("trial", *TINY, "-e", "vine", "--train", "2", "--plot", str(curves))
+    assert trained.exit_code == 0, trained.output
+    assert curves.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_json_output_is_one_document() -> None:
