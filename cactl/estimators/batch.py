@@ -194,6 +194,16 @@ class TrajectoryBatch:
             raise InputError("token offsets do not match the steps' token offsets")
         _check_finite(self.reward, "reward", self, per="trajectory")
         _check_finite(self.step_reward, "steps[].reward", self, per="step")
+        for name, tensor in self.fields.items():
+            # NaN marks a missing entry; infinity is a number too large for the float dtype.
+            if tensor.is_floating_point() and bool(torch.isinf(tensor).any()):
+                per = (
+                    "token"
+                    if tensor.numel() == self.num_tokens and name in TOKEN_FIELDS
+                    else "step"
+                )
+                where = name if per == "token" else f"steps[].{name}"
+                _check_finite(tensor.masked_fill(tensor.isnan(), 0.0), where, self, per=per)
 
     def require(self, name: str) -> Tensor:
         """The tensor of a signal, or an InputError naming the first trajectory without it."""
@@ -326,7 +336,8 @@ class TrajectoryBatch:
                     returns = getattr(step, name)
                     if returns is not None:
                         present.add(name)
-                        list_means[name].append(math.fsum(returns) / len(returns))
+                        # Each term divided first: the sum of huge returns does not overflow.
+                        list_means[name].append(math.fsum(r / len(returns) for r in returns))
                         list_counts[name].append(float(len(returns)))
                     else:
                         list_means[name].append(nan)
@@ -529,10 +540,11 @@ def _check_finite(tensor: Tensor, name: str, batch: TrajectoryBatch, *, per: str
     else:
         i = int(torch.searchsorted(batch.token_offsets, first, right=True)) - 1
         where = f"{name}[{first - int(batch.token_offsets[i])}]"
+    limit = torch.finfo(tensor.dtype).max
     raise InputError(
         f"{batch.name(i)}: {where} is not a finite number",
         field=where,
-        expected="a finite number",
+        expected=f"a finite number (at most {limit:.3g} in size for {str(tensor.dtype)[6:]})",
         found=str(float(tensor[first])),
     )
 

@@ -155,3 +155,22 @@ def test_random_batches_match_a_python_layout() -> None:
                 token_step.extend([k] * step["tokens"])
                 k += 1
         assert batch.token_step.tolist() == token_step
+
+
+def test_numbers_beyond_float32_are_refused_where_they_are() -> None:
+    # 1e39 is a finite float64 (the JSONL format accepts it) but infinity in float32.
+    value = [dict(TWO[0], steps=[{"tokens": 2}, {"tokens": 1, "value": 1e39}]), TWO[1]]
+    with pytest.raises(InputError) as caught:
+        TrajectoryBatch.from_trajectories(value)
+    assert caught.value.message == "trajectory 0 (id 'a'): steps[1].value is not a finite number"
+    assert caught.value.found == "inf"
+    assert caught.value.expected == "a finite number (at most 3.4e+38 in size for float32)"
+    token = [TWO[0], dict(TWO[1], steps=[{"tokens": 3, "token_values": [0.0, -1e39, 0.0]}])]
+    with pytest.raises(InputError, match="trajectory 1 \\(id 'b'\\): token_values\\[1\\] is not a"):
+        TrajectoryBatch.from_trajectories(token)
+    # float64 keeps them; the mean of huge returns does not overflow on the way
+    huge = [dict(TWO[0], steps=[{"tokens": 1, "branch_returns": [1e308, 1e308]}])]
+    batch = TrajectoryBatch.from_trajectories(huge, dtype=torch.float64)
+    assert batch.fields["branch_returns"].tolist() == [1e308]
+    with pytest.raises(InputError, match=r"steps\[0\]\.branch_returns is not a finite number"):
+        TrajectoryBatch.from_trajectories(huge)
