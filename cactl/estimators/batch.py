@@ -25,6 +25,7 @@ Field conventions (from the JSONL format):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -152,7 +153,7 @@ class TrajectoryBatch:
         return rewards
 
     def name(self, index: int) -> str:
-        """``trajectory 3 (id 'abc')``, for messages."""
+        """``trajectory 3 (id 'abc')``, for messages (:func:`named_trajectory` reads it back)."""
         return f"trajectory {index} (id {self.ids[index]!r})"
 
     # -- validation ------------------------------------------------------------------------
@@ -525,6 +526,13 @@ def _group_ids(
         torch.tensor([ids[str(label)] for label in labels], dtype=torch.long, device=device),
         tuple(ids),
     )
+
+
+def named_trajectory(error: InputError) -> int | None:
+    """The index of the trajectory an error of a batch names (``trajectory 3 (id 'abc')``),
+    so a caller that knows where each trajectory came from can locate it; None if none."""
+    found = re.search(r"\btrajectory (\d+) \(id ", error.message)
+    return int(found.group(1)) if found else None
 
 
 def _check_finite(tensor: Tensor, name: str, batch: TrajectoryBatch, *, per: str) -> None:

@@ -8,14 +8,14 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
 import torch
 
 from cactl.errors import CactlError, InputError
-from cactl.estimators.batch import TrajectoryBatch
+from cactl.estimators.batch import TrajectoryBatch, named_trajectory
 from cactl.estimators.catalog import check_requirements
 from cactl.estimators.registry import estimate, registered_names
 from cactl.tasks import get_task_info, make_task, rollout
@@ -154,15 +154,33 @@ def choose_estimators(
     return chosen, skipped
 
 
+def _located(error: InputError, lines: Sequence[int] | None, file: str | None) -> InputError:
+    """The error with the file, and the line of the trajectory it names (when known)."""
+    index = named_trajectory(error)
+    line = error.line
+    if lines is not None and index is not None and 0 <= index < len(lines):
+        line = lines[index]
+    return replace(error, file=error.file or file, line=line)
+
+
 def run_estimators(
     trajectories: list[Trajectory],
     names: Sequence[str],
     device: torch.device,
     progress: OnEstimator | None = None,
+    *,
+    lines: Sequence[int] | None = None,
+    file: str | None = None,
 ) -> list[Result]:
-    """Each estimator's credit on the batch, scored against the truth where there is one."""
-    batch = TrajectoryBatch.from_trajectories(trajectories, device=device)
-    warm = TrajectoryBatch.from_trajectories(trajectories[:WARMUP], device=device)
+    """Each estimator's credit on the batch, scored against the truth where there is one.
+
+    An error of the data names the file and the line of the trajectory (``lines`` maps
+    trajectory index to line number)."""
+    try:
+        batch = TrajectoryBatch.from_trajectories(trajectories, device=device)
+        warm = TrajectoryBatch.from_trajectories(trajectories[:WARMUP], device=device)
+    except InputError as exc:
+        raise _located(exc, lines, file) from None
     offsets = [int(x) for x in batch.step_offsets.tolist()]
     has_truth = all(t.truth is not None and t.truth.step_advantage for t in trajectories)
     results = []
@@ -172,8 +190,16 @@ def run_estimators(
         try:
             estimate(name, warm)
             credit, cost = measure(partial(estimate, name, batch), device, batch.num_tokens)
+        except InputError as exc:
+            raise _located(
+                replace(exc, message=f"estimator {name!r} cannot run on this data: {exc.message}"),
+                lines,
+                file,
+            ) from None
         except CactlError as exc:
-            raise InputError(f"estimator {name!r} cannot run on this data: {exc}") from None
+            raise InputError(
+                f"estimator {name!r} cannot run on this data: {exc}", file=file
+            ) from None
         credits = _split([float(x) for x in credit.step.detach().cpu().tolist()], offsets)
         if has_truth:
             truths = [list(t.truth.step_advantage or []) for t in trajectories if t.truth]
@@ -217,7 +243,7 @@ def trial_on_trajectories(
             file=file,
             hint="every estimator needs a field these trajectories lack; see cactl estimators list",
         )
-    results = run_estimators(trajectories, names, device, progress)
+    results = run_estimators(trajectories, names, device, progress, lines=lines, file=file)
     has_truth = all(t.truth is not None and t.truth.step_advantage for t in trajectories)
     return Trial(
         source=source,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 import pytest
 import torch
@@ -208,3 +210,32 @@ def test_episode_level_snr_falls_as_one_over_the_horizon(horizon: int) -> None:
     trial = trial_on_task("fork", {"horizon": horizon}, ["grpo"], compare=False, device=CPU, seed=0)
     snr = trial.results[0].metrics["snr"]
     assert snr is not None and 0.8 / (horizon - 1) < snr <= 1 / (horizon - 1) + 1e-9
+
+
+def _jsonl(folder: Path, rows: list[dict[str, object]]) -> str:
+    path = folder / "data.jsonl"
+    path.write_text("# header\n" + "\n".join(json.dumps(row) for row in rows) + "\n")
+    return str(path)
+
+
+def test_errors_of_the_batch_and_estimators_name_the_file_and_line(tmp_path: Path) -> None:
+    ok = {"id": "a", "group": "g", "reward": 1.0, "steps": [{"tokens": 1}]}
+    huge = {"id": "b", "group": "g", "reward": 1e39, "steps": [{"tokens": 1}]}
+    path = _jsonl(tmp_path, [ok, huge])
+    with pytest.raises(InputError) as caught:
+        trial_on_file(path, ["grpo"], compare=False, device=CPU)
+    assert (caught.value.file, caught.value.line) == (path, 3)
+    assert caught.value.message == "trajectory 1 (id 'b'): reward is not a finite number"
+    # the coalitions table lacks {p, q}: only the shapley estimator finds out
+    steps = [{"tokens": 1, "agent": "p"}, {"tokens": 1, "agent": "q"}]
+    table = [{"members": m, "value": 0.0} for m in ([], ["p"], ["q"])]
+    team = {"id": "t", "group": "g", "reward": 1.0, "steps": steps, "coalitions": table}
+    solo = [{"members": [], "value": 0.0}, {"members": [0], "value": 1.0}]
+    path = _jsonl(tmp_path, [ok | {"coalitions": solo}, team])
+    with pytest.raises(InputError) as caught:
+        trial_on_file(path, ["shapley"], compare=False, device=CPU)
+    assert (caught.value.file, caught.value.line) == (path, 3)
+    assert caught.value.message.startswith(
+        "estimator 'shapley' cannot run on this data: trajectory 1 (id 't'): "
+        "the coalitions table has no value for ['p', 'q']"
+    )
