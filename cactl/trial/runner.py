@@ -163,6 +163,29 @@ def _located(error: InputError, lines: Sequence[int] | None, file: str | None) -
     return replace(error, file=error.file or file, line=line)
 
 
+def _check_credit(
+    name: str,
+    credits: list[list[float]],
+    trajectories: Sequence[Trajectory],
+    lines: Sequence[int] | None,
+    file: str | None,
+) -> None:
+    """Refuse credit that overflowed: the data's numbers are too large to compute with."""
+    for index, row in enumerate(credits):
+        step = next((k for k, value in enumerate(row) if not math.isfinite(value)), None)
+        if step is None:
+            continue
+        raise InputError(
+            f"estimator {name!r} cannot run on this data: its credit of trajectory {index} "
+            f"(id {trajectories[index].id!r}) at step {step} overflows",
+            file=file,
+            line=None if lines is None else lines[index],
+            expected="numbers small enough to compute with in float32",
+            found=str(row[step]),
+            hint="Scale the rewards and signals down",
+        )
+
+
 def run_estimators(
     trajectories: list[Trajectory],
     names: Sequence[str],
@@ -201,6 +224,7 @@ def run_estimators(
                 f"estimator {name!r} cannot run on this data: {exc}", file=file
             ) from None
         credits = _split([float(x) for x in credit.step.detach().cpu().tolist()], offsets)
+        _check_credit(name, credits, trajectories, lines, file)
         if has_truth:
             truths = [list(t.truth.step_advantage or []) for t in trajectories if t.truth]
             criticals = [t.truth.critical_step for t in trajectories if t.truth]
