@@ -330,7 +330,7 @@ ESTIMATORS: tuple[EstimatorInfo, ...] = (
     ),
     EstimatorInfo(
         name="agent_norm",
-        summary="Outcome advantage normalised per agent with that agent's own reward statistics.",
+        summary="Outcome advantage normalised per agent with the reward statistics of that agent's actions.",
         granularity=(_MA,),
         methodology=Methodology.monte_carlo,
         implements=("Dr. MAS",),

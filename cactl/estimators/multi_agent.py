@@ -13,23 +13,23 @@ from cactl.estimators.registry import Credit, register
 def agent_norm(
     batch: TrajectoryBatch, *, scope: str = "group", scale: str = "std", eps: float = 1e-6
 ) -> Credit:
-    """Agent-wise advantage normalisation, Dr. MAS (arXiv:2602.08847).
+    """Agent-wise advantage normalisation, Dr. MAS (arXiv:2602.08847, Eq. 5).
 
-    Each (trajectory, agent) pair with at least one step is one sample of that agent with the
-    trajectory's reward ``R_i``. Agent ``a``'s advantage in trajectory ``i`` is
-    ``(R_i - mean_a R) / (std_a R + eps)``, the statistics taken over agent ``a``'s samples in the
-    trajectory's group (``scope="group"``) or in the whole batch (``"batch"``), Bessel std; every
-    step of the agent in the trajectory gets it. An agent with a single sample gets 0.
+    Every action (step) of agent ``a`` is one sample of that agent, with its trajectory's reward
+    ``R_i``; an agent that acts three times in a trajectory contributes three samples, as in the
+    paper's statistics over the agent's actions (and the authors' code, which keeps one row per
+    action). The advantage of a step of agent ``a`` in trajectory ``i`` is
+    ``(R_i - mean_a) / (std_a + eps)``, ``mean_a`` and ``std_a`` (Bessel) taken over agent
+    ``a``'s steps in the trajectory's group (``scope="group"``) or in the whole batch
+    (``"batch"``). An agent with a single step in its scope, or with equal rewards, gets 0.
     """
     agents = batch.require("agent")
     num_agents = max(len(batch.agent_names), 1)
-    pair = batch.step_trajectory * num_agents + agents
-    pairs, inverse = torch.unique(pair, return_inverse=True)
-    pair_trajectory = pairs // num_agents
-    pair_agent = pairs % num_agents
-    key = batch.group[pair_trajectory] * num_agents + pair_agent if scope == "group" else pair_agent
+    key = agents
+    if scope == "group":
+        key = batch.group[batch.step_trajectory] * num_agents + agents
     keys, key_index = torch.unique(key, return_inverse=True)
     advantage = group_normalised(
-        batch.reward[pair_trajectory], key_index, keys.numel(), scale=scale, eps=eps
+        batch.reward[batch.step_trajectory], key_index, keys.numel(), scale=scale, eps=eps
     )
-    return Credit.from_step(batch, advantage[inverse])
+    return Credit.from_step(batch, advantage)

@@ -224,10 +224,11 @@ def counterfactual(ts: list[Traj], unit: str) -> list[float]:
 
 
 def agent_norm(ts: list[Traj], scope: str, scale: str, eps: float) -> list[float]:
+    # Dr. MAS, Eq. 5: every action (step) of an agent is one sample of that agent.
     samples: dict[tuple[str, str], list[float]] = defaultdict(list)
     for t in ts:
-        for agent in dict.fromkeys(s["agent"] for s in t["steps"]):
-            samples[(t["group"] if scope == "group" else "", agent)].append(t["reward"])
+        for s in t["steps"]:
+            samples[(t["group"] if scope == "group" else "", s["agent"])].append(t["reward"])
     out = []
     for t in ts:
         for s in t["steps"]:

@@ -28,13 +28,17 @@ def test_agent_norm_hand_computed() -> None:
         ]
     )
     credit = estimate("agent_norm", batch, scale="none")
-    # Group g: planner samples {1, 0} (mean .5); coder samples {1, 3} (mean 2). Group h: alone.
-    assert credit.step.tolist() == [0.5, -1.0, -1.0, -0.5, 1.0, 0.0]
+    # Every step is a sample of its agent. Group g: planner steps {1, 0} (mean 1/2); coder
+    # steps {1, 1, 3} (mean 5/3: trajectory 1's two coder steps count twice). Group h: alone.
+    assert credit.step.tolist() == pytest.approx([0.5, -2 / 3, -2 / 3, -0.5, 4 / 3, 0.0])
     whole = estimate("agent_norm", batch, scope="batch", scale="none")
-    # Batch: planner {1, 0, 7} mean 8/3; coder {1, 3} mean 2.
-    assert whole.step.tolist() == pytest.approx([1 - 8 / 3, -1.0, -1.0, -8 / 3, 1.0, 7 - 8 / 3])
+    # Batch: planner {1, 0, 7} mean 8/3; coder {1, 1, 3} mean 5/3.
+    assert whole.step.tolist() == pytest.approx(
+        [1 - 8 / 3, -2 / 3, -2 / 3, -8 / 3, 4 / 3, 7 - 8 / 3]
+    )
     std = estimate("agent_norm", batch, eps=0.0)
-    s = math.sqrt(0.5)
+    # Bessel std: planner sqrt(1/2); coder sqrt((4/9 + 4/9 + 16/9) / 2) = 2/sqrt(3).
+    p, c = math.sqrt(0.5), 2 / math.sqrt(3)
     assert std.step.tolist() == pytest.approx(
-        [0.5 / s, -1 / math.sqrt(2), -1 / math.sqrt(2), -0.5 / s, 1 / math.sqrt(2), 0.0]
+        [0.5 / p, (-2 / 3) / c, (-2 / 3) / c, -0.5 / p, (4 / 3) / c, 0.0]
     )
