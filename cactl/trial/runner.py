@@ -31,6 +31,9 @@ OnEstimator = Callable[[str, int, int], None]
 #: Trajectories in the warm-up call before each timed one (first-call overheads stay out).
 WARMUP = 4
 
+#: Tokens a trial holds in memory at most (several float and index tensors of this length).
+MAX_TOKENS = 100_000_000
+
 
 @dataclass
 class Result:
@@ -163,6 +166,30 @@ def _located(error: InputError, lines: Sequence[int] | None, file: str | None) -
     return replace(error, file=error.file or file, line=line)
 
 
+def batch_tokens(trajectories: Sequence[Trajectory]) -> int:
+    """The tokens of all the trajectories."""
+    return sum(t.num_tokens for t in trajectories)
+
+
+def _check_size(
+    trajectories: Sequence[Trajectory], lines: Sequence[int] | None, file: str | None
+) -> None:
+    """Refuse more than MAX_TOKENS tokens, naming the trajectory that goes over."""
+    total = 0
+    for index, trajectory in enumerate(trajectories):
+        total += trajectory.num_tokens
+        if total > MAX_TOKENS:
+            raise InputError(
+                f"too many tokens: trajectory {index} (id {trajectory.id!r}) brings the count "
+                f"to {total}",
+                file=file,
+                line=None if lines is None else lines[index],
+                expected=f"at most {MAX_TOKENS} tokens in all",
+                found=str(batch_tokens(trajectories)),
+                hint="Split the file",
+            )
+
+
 def _check_credit(
     name: str,
     credits: list[list[float]],
@@ -199,11 +226,16 @@ def run_estimators(
 
     An error of the data names the file and the line of the trajectory (``lines`` maps
     trajectory index to line number)."""
+    _check_size(trajectories, lines, file)
     try:
         batch = TrajectoryBatch.from_trajectories(trajectories, device=device)
         warm = TrajectoryBatch.from_trajectories(trajectories[:WARMUP], device=device)
     except InputError as exc:
         raise _located(exc, lines, file) from None
+    except (MemoryError, torch.OutOfMemoryError):
+        raise InputError(
+            f"not enough memory for {batch_tokens(trajectories)} tokens on {device}", file=file
+        ) from None
     offsets = [int(x) for x in batch.step_offsets.tolist()]
     has_truth = all(t.truth is not None and t.truth.step_advantage for t in trajectories)
     results = []
@@ -222,6 +254,11 @@ def run_estimators(
         except CactlError as exc:
             raise InputError(
                 f"estimator {name!r} cannot run on this data: {exc}", file=file
+            ) from None
+        except (MemoryError, torch.OutOfMemoryError):
+            raise InputError(
+                f"estimator {name!r}: not enough memory for {batch.num_tokens} tokens on {device}",
+                file=file,
             ) from None
         credits = _split([float(x) for x in credit.step.detach().cpu().tolist()], offsets)
         _check_credit(name, credits, trajectories, lines, file)

@@ -11,6 +11,7 @@ import torch
 
 from cactl.errors import InputError
 from cactl.tasks import make_task, rollout
+from cactl.trial import runner
 from cactl.trial.runner import (
     choose_estimators,
     run_estimators,
@@ -259,3 +260,29 @@ def test_credit_that_overflows_float32_is_refused_on_its_line(tmp_path: Path) ->
     rows = [dict(row, reward=1e18 * (i % 2)) for i, row in enumerate(rows)]
     (result,) = trial_on_file(_jsonl(tmp_path, rows), ["grpo"], compare=False, device=CPU).results
     assert [round(c[0], 3) for c in result.credits] == [-0.866, 0.866, -0.866, 0.866]
+
+
+def test_too_many_tokens_is_refused_before_any_memory_is_taken(tmp_path: Path) -> None:
+    rows = [
+        {"id": "a", "group": "g", "reward": 1.0, "steps": [{"tokens": 7}]},
+        {"id": "b", "group": "g", "reward": 0.0, "steps": [{"tokens": 10**12}, {"tokens": 3}]},
+    ]
+    path = _jsonl(tmp_path, rows)
+    with pytest.raises(InputError) as caught:
+        trial_on_file(path, ["grpo"], compare=False, device=CPU)
+    assert (caught.value.file, caught.value.line) == (path, 3)
+    assert caught.value.message == (
+        f"too many tokens: trajectory 1 (id 'b') brings the count to {7 + 10**12 + 3}"
+    )
+    assert caught.value.expected == "at most 100000000 tokens in all"
+
+
+def test_out_of_memory_is_an_input_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def no_memory(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(runner.TrajectoryBatch, "from_trajectories", no_memory)
+    path = _jsonl(tmp_path, [{"id": "a", "group": "g", "reward": 1.0, "steps": [{"tokens": 5}]}])
+    with pytest.raises(InputError, match="not enough memory for 5 tokens on cpu") as caught:
+        trial_on_file(path, ["grpo"], compare=False, device=CPU)
+    assert caught.value.file == path
