@@ -7,7 +7,9 @@ these entries by :mod:`cactl.estimators.registry`.
 
 Field names in ``requires`` are the names of the trajectory JSONL format: trajectory-level
 (``group``, ``reward``, ``coalitions``) or step-level (``value``, ``token_values``, ``prm``, ...).
-A step-level field is required on every step of every trajectory.
+A step-level field is required on every step of every trajectory. One requirement depends on the
+data: ``shapley`` also needs ``agent`` on every step of a trajectory whose coalition members are
+agent names (:func:`check_requirements` checks it).
 """
 
 from __future__ import annotations
@@ -302,7 +304,7 @@ ESTIMATORS: tuple[EstimatorInfo, ...] = (
     ),
     EstimatorInfo(
         name="shapley",
-        summary="Shapley value of each step or agent from the coalitions table (exact up to max_exact players).",
+        summary="Shapley value of each step or agent from the coalitions table (exact up to max_exact players); agent members need each step's agent.",
         granularity=(_SEG, _STEP, _MA),
         methodology=Methodology.game_theoretic,
         implements=("SCAR", "SHARP"),
@@ -392,14 +394,19 @@ def check_requirements(
     """
     info = get_info(name)
     for index, trajectory in enumerate(trajectories):
-        for required in info.requires:
+        for required in (*info.requires, *_conditional_requirements(name, trajectory)):
             step = _first_missing(trajectory, required)
             if step is None:
                 continue
             on_trajectory = required in TRAJECTORY_FIELDS
+            why = ""
+            if required not in info.requires:
+                why = " (its coalition members are agent names)"
             raise InputError(
                 f"estimator {name!r} needs {required!r}, and trajectory {index} "
-                f"(id {trajectory.id!r}) lacks it" + ("" if on_trajectory else f" at step {step}"),
+                f"(id {trajectory.id!r}) lacks it"
+                + ("" if on_trajectory else f" at step {step}")
+                + why,
                 file=file,
                 line=None if lines is None else lines[index],
                 field=required if on_trajectory else f"steps[{step}].{required}",
@@ -407,6 +414,16 @@ def check_requirements(
                 found="missing",
                 hint="pick another estimator (cactl estimators list shows what each requires)",
             )
+
+
+def _conditional_requirements(name: str, trajectory: Trajectory) -> tuple[str, ...]:
+    """Fields one trajectory needs beyond ``requires``: shapley with agent names as coalition
+    members credits each step through its ``agent``, so every step must name one."""
+    if name == "shapley" and trajectory.coalitions is not None:
+        members = [m for coalition in trajectory.coalitions for m in coalition.members]
+        if any(isinstance(m, str) for m in members):
+            return ("agent",)
+    return ()
 
 
 def _first_missing(trajectory: Trajectory, required: str) -> int | None:

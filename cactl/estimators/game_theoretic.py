@@ -121,7 +121,9 @@ def shapley(
     table: SCAR (arXiv:2505.20417), SHARP (arXiv:2602.08335).
 
     Players are the trajectory's steps when the table's members are step indices, or its agents
-    when they are agent names (every step of an agent then gets the agent's value). The value of
+    when they are agent names (every step of an agent then gets the agent's value, so every step
+    must name its ``agent``: the catalogue's ``check_requirements`` and this kernel say which
+    step lacks it). The value of
     a coalition is read from the table, which must hold every coalition needed: all ``2^n``
     subsets for the exact computation (``n <= max_exact``, default 12), the sampled permutations'
     prefixes beyond. Credits sum to ``v(all players) - v(empty)`` (efficiency).
@@ -134,6 +136,15 @@ def shapley(
         step_agents = [] if agents_of_step is None else agents_of_step[lo:hi].tolist()
         agent_names = [batch.agent_names[a] for a in step_agents if a >= 0]
         players, by_agent = _players(table, hi - lo, agent_names)
+        if by_agent and len(agent_names) < hi - lo:
+            k = next(k for k in range(hi - lo) if k >= len(step_agents) or step_agents[k] < 0)
+            raise InputError(
+                f"{batch.name(i)}: step {k} has no 'agent', and the coalition members are agent "
+                "names (each step's credit is its agent's Shapley value)",
+                field=f"steps[{k}].agent",
+                expected="agent on every step",
+                found="missing",
+            )
         index = {player: k for k, player in enumerate(players)}
         values: dict[frozenset[int], float] = {}
         for members, worth in table:
@@ -162,10 +173,8 @@ def shapley(
                 found="missing",
             ) from None
         if by_agent:
-            if agents_of_step is None:
-                batch.require("agent")
             for k, a in enumerate(step_agents):
-                step_credit[lo + k] = phi[index[batch.agent_names[a]]] if a >= 0 else 0.0
+                step_credit[lo + k] = phi[index[batch.agent_names[a]]]
         else:
             step_credit[lo:hi] = phi
     step = step_credit.to(device=batch.device, dtype=batch.dtype)

@@ -95,3 +95,39 @@ def test_check_requirements_trajectory_level_field() -> None:
 def test_check_requirements_unknown_estimator() -> None:
     with pytest.raises(InputError, match="no estimator named 'grp'"):
         check_requirements("grp", [])
+
+
+def test_check_requirements_shapley_with_agent_members_needs_each_steps_agent() -> None:
+    coalitions = [
+        {"members": [], "value": 0.0},
+        {"members": ["p"], "value": 1.0},
+        {"members": ["c"], "value": 1.0},
+        {"members": ["p", "c"], "value": 2.0},
+    ]
+    by_steps = Trajectory.model_validate(
+        {
+            "id": "s",
+            "group": "g",
+            "reward": 1.0,
+            "steps": [{"tokens": 1}],
+            "coalitions": [{"members": [], "value": 0.0}, {"members": [0], "value": 1.0}],
+        }
+    )
+    by_agents = Trajectory.model_validate(
+        {
+            "id": "m",
+            "group": "g",
+            "reward": 1.0,
+            "steps": [{"tokens": 1, "agent": "p"}, {"tokens": 2}],
+            "coalitions": coalitions,
+        }
+    )
+    check_requirements("shapley", [by_steps])  # step-index members: no agent needed
+    with pytest.raises(InputError) as caught:
+        check_requirements("shapley", [by_steps, by_agents], lines=[1, 2], file="m.jsonl")
+    error = caught.value
+    assert error.message == (
+        "estimator 'shapley' needs 'agent', and trajectory 1 (id 'm') lacks it at step 1 "
+        "(its coalition members are agent names)"
+    )
+    assert (error.file, error.line, error.field) == ("m.jsonl", 2, "steps[1].agent")

@@ -158,3 +158,30 @@ def test_counterfactual_equals_one_player_shapley_property(
     batch = TrajectoryBatch.from_trajectories([t], dtype=torch.float64)
     counterfactual = estimate("counterfactual", batch).step.tolist()
     assert counterfactual == pytest.approx(estimate("shapley", batch).step.tolist(), abs=1e-9)
+
+
+def test_agent_members_need_every_steps_agent() -> None:
+    table = [
+        {"members": [], "value": 0.0},
+        {"members": ["p"], "value": 1.0},
+        {"members": ["c"], "value": 2.0},
+        {"members": ["p", "c"], "value": 5.0},
+    ]
+    good = {
+        "id": "a",
+        "group": "g",
+        "reward": 5.0,
+        "steps": [{"tokens": 1, "agent": "p"}, {"tokens": 1, "agent": "c"}],
+        "coalitions": table,
+    }
+    partial = {**good, "id": "b", "steps": [{"tokens": 1, "agent": "p"}, {"tokens": 1}]}
+    # One step without an agent: an error naming it (it used to get credit 0 silently).
+    with pytest.raises(InputError) as caught:
+        estimate("shapley", TrajectoryBatch.from_trajectories([good, partial]))
+    assert caught.value.message.startswith("trajectory 1 (id 'b'): step 1 has no 'agent'")
+    assert caught.value.field == "steps[1].agent"
+    # No step of the batch names an agent: the same error, naming the first trajectory.
+    bare = {**good, "steps": [{"tokens": 1}, {"tokens": 1}]}
+    with pytest.raises(InputError) as caught:
+        estimate("shapley", TrajectoryBatch.from_trajectories([bare]))
+    assert caught.value.message.startswith("trajectory 0 (id 'a'): step 0 has no 'agent'")
