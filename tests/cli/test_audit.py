@@ -108,7 +108,7 @@ def test_summary_across_papers() -> None:
     assert "1/4 papers pass" in table.stdout
     markdown = run("audit", "--summary", "--format", "markdown", *files)
     assert (
-        "| 11 | Report the total training GPU-hours. | required | 1 | 0 | 3 | 0 | 0/41 |"
+        "| 11 | State how many GPU-hours the whole training took. | required | 1 | 0 | 3 | 0 | 0/41 |"
         in markdown.stdout
     )
 
