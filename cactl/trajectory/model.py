@@ -103,6 +103,13 @@ class Coalition(BaseModel):
     members: list[int | str] = Field(description="Step indices, or agent names.")
     value: Finite
 
+    @model_validator(mode="after")
+    def _distinct(self) -> Coalition:
+        repeated = [m for k, m in enumerate(self.members) if m in self.members[:k]]
+        if repeated:
+            raise ValueError(f"member {repeated[0]!r} is listed twice")
+        return self
+
 
 class Trajectory(BaseModel):
     """One episode: an id, its group, its outcome reward and its steps."""
@@ -141,6 +148,14 @@ class Trajectory(BaseModel):
             if advantage is not None and len(advantage) != len(self.steps):
                 raise ValueError(
                     f"truth.step_advantage has {len(advantage)} entries, expected one per step ({len(self.steps)})"
+                )
+        first: dict[frozenset[int | str], int] = {}
+        for index, coalition in enumerate(self.coalitions or []):
+            earlier = first.setdefault(frozenset(coalition.members), index)
+            if earlier != index:
+                raise ValueError(
+                    f"coalitions[{index}] has the same members as coalitions[{earlier}], "
+                    "expected one value per coalition"
                 )
         return self
 

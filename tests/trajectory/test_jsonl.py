@@ -130,3 +130,18 @@ def test_writer_refuses_duplicate_ids_and_writes_nothing(tmp_path: Path) -> None
     with pytest.raises(InputError, match="duplicate id 'fork-0-0'"):
         write_trajectories(path, trajectories * 2)
     assert not path.exists()
+
+
+def test_a_coalition_is_given_once_with_distinct_members(tmp_path: Path) -> None:
+    # a repeated coalition (in any order) or member would make one value silently win
+    steps = '"steps": [{"tokens": 1}, {"tokens": 1}]'
+    table = '{"members": [0, 1], "value": 1}, {"members": [1, 0], "value": 5}'
+    twice = f'{{"id": "a", "group": "g", "reward": 1, {steps}, "coalitions": [{table}]}}\n'
+    repeated = twice.replace('"id": "a"', '"id": "b"').replace("[1, 0]", "[0, 0]")
+    first, second = errors_of(write(tmp_path, "# x\n" + twice + repeated))
+    assert first.render() == (
+        f"{tmp_path / 't.jsonl'}:2: coalitions[1] has the same members as coalitions[0], "
+        "expected one value per coalition (trajectory 'a')"
+    )
+    assert (second.line, second.field) == (3, "coalitions[1]")
+    assert second.message == "member 0 is listed twice (trajectory 'b')"
