@@ -19,6 +19,8 @@ Conventions (all functions):
   comparable).
 - Groups whose scores are all equal give exactly 0 (verl's float mean can leave a rounding
   residue that ``epsilon`` then inflates).
+- REINFORCE++ carries the return across masked spans, as GAE does; verl's REINFORCE++ resets it
+  at every masked position (see :func:`compute_reinforce_plus_plus_outcome_advantage`).
 """
 
 from __future__ import annotations
@@ -206,8 +208,13 @@ def compute_reinforce_plus_plus_outcome_advantage(
     """REINFORCE++; returns ``(advantages, returns)``.
 
     ``G_t = r_t + gamma G_{t'}`` over each row's valid tokens (``t'`` the next valid token; masked
-    spans are skipped and their rewards dropped, as in verl); advantages are ``G`` whitened over
-    all valid tokens (Bessel variance, ``+1e-8``).
+    spans are skipped and their rewards dropped, as this module's GAE and verl's GAE do);
+    advantages are ``G`` whitened over all valid tokens (Bessel variance, ``+1e-8``).
+
+    Deliberate difference from verl: verl's REINFORCE++ loop resets the running return at every
+    masked position (meant for the padding after EOS), so in a multi-turn row a masked span cuts
+    the return and the outcome on the last token never reaches earlier turns. Here it does. Rows
+    whose valid tokens are contiguous (padding only at the end) give verl's values.
     """
     valid, offsets = _valid(response_mask, token_level_rewards.shape)
     returns = reverse_discounted_scan(token_level_rewards[valid], offsets, gamma)

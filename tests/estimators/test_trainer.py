@@ -75,6 +75,21 @@ def test_gae_matches_loop(seed: int) -> None:
     assert ret.tolist() == [pytest.approx(row, abs=1e-10) for row in loop_ret]
 
 
+def test_reinforce_pp_multi_turn_row_by_hand() -> None:
+    rewards = torch.tensor([[0.0, 9.0, 0.0, 1.0], [2.0, 0.0, 0.0, 0.0]], dtype=torch.float64)
+    mask = torch.tensor([[1.0, 0.0, 1.0, 1.0], [1.0, 0.0, 0.0, 0.0]], dtype=torch.float64)
+    adv, ret = trainer.compute_reinforce_plus_plus_outcome_advantage(rewards, mask, 0.5)
+    # Row 0's valid tokens: r = [0, 0, 1] (the observation's 9 is dropped), G = [.25, .5, 1]:
+    # the outcome crosses the masked span (verl's loop would reset it there and give G_0 = 0).
+    assert ret.tolist() == [[0.25, 0.0, 0.5, 1.0], [2.0, 0.0, 0.0, 0.0]]
+    # Whitened over the valid returns [.25, .5, 1, 2]: mean 15/16, Bessel variance.
+    valid = [0.25, 0.5, 1.0, 2.0]
+    var = sum((g - 15 / 16) ** 2 for g in valid) / 3
+    expected = [(g - 15 / 16) / math.sqrt(var + 1e-8) for g in valid]
+    assert [adv[0, 0], adv[0, 2], adv[0, 3], adv[1, 0]] == pytest.approx(expected)
+    assert adv[0, 1] == adv[1, 1] == 0.0
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_reinforce_pp_matches_loop(seed: int) -> None:
     r, _, m = _inputs(seed)
