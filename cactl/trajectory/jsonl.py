@@ -107,7 +107,8 @@ def iter_trajectories(path: str | Path) -> Iterator[tuple[int, Trajectory]]:
 def _scan(path: str | Path) -> Iterator[tuple[int, Trajectory] | InputError]:
     file = str(path)
     try:
-        handle = open(path, encoding="utf-8")  # noqa: SIM115 (closed below, streamed)
+        # utf-8-sig: a byte order mark (Windows editors write one) is not part of line 1
+        handle = open(path, encoding="utf-8-sig")  # noqa: SIM115 (closed below, streamed)
     except FileNotFoundError:
         yield InputError("file not found", file=file)
         return

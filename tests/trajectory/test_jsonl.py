@@ -145,3 +145,14 @@ def test_a_coalition_is_given_once_with_distinct_members(tmp_path: Path) -> None
     )
     assert (second.line, second.field) == (3, "coalitions[1]")
     assert second.message == "member 0 is listed twice (trajectory 'b')"
+
+
+def test_byte_order_mark_and_crlf_line_ends_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + GOOD.encode() + b"\r\n# c\r\n" + GOOD.encode()[:10] + b"\r\n"
+    )
+    (error,) = errors_of(path)
+    assert (error.line, error.column) == (3, 11)  # lines counted as usual, the cut at 11
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode() + b"\r\n")
+    assert [t.id for t in load_trajectories(path).trajectories] == ["a"]
