@@ -230,7 +230,18 @@ CASES: list[tuple[str, str, str, str]] = [
         "met",
         "average 812 tokens",
     ),
-    ("trajectory-length", "regime: agentic\ntrajectories: {unit: turns, max: 50}", "met", "max 50"),
+    (
+        "trajectory-length",
+        "regime: agentic\ntrajectories: {unit: turns, max: 50}",
+        "met",
+        "at most 50 turns; an average is better",
+    ),
+    (
+        "trajectory-length",
+        "regime: reasoning\ntrajectories: {unit: tokens, median: 700, max: 9000}",
+        "met",
+        "median 700 tokens; an average is better",
+    ),
     (
         "trajectory-length",
         "regime: agentic\ntrajectories: {unit: tokens, mean: 9000}",
