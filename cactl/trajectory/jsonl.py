@@ -3,8 +3,9 @@
 Reading streams the file line by line: blank lines and lines starting with ``#`` are skipped;
 every problem is reported with the line number, the trajectory id (when the line has one) and
 the field path (``steps[3].value``); numbers must be finite (``NaN``, ``Infinity`` and
-overflowing literals are refused); ids must be unique within the file. :func:`load_trajectories`
-reports every error of the file at once (up to :data:`MAX_ERRORS`).
+overflowing literals are refused); a key may appear once per object; ids must be unique
+within the file. :func:`load_trajectories` reports every error of the file at once (up to
+:data:`MAX_ERRORS`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,22 @@ def _known_fields(loc: tuple[int | str, ...]) -> list[str]:
         if isinstance(part, str) and part in names:
             model = names[part]
     return list(model.model_fields)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique (``json`` would keep the last value silently)."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateKey(key)
+        data[key] = value
+    return data
 
 
 def _snippet(text: str, column: int) -> tuple[str, int]:
@@ -134,7 +151,16 @@ def _scan(path: str | Path) -> Iterator[tuple[int, Trajectory] | InputError]:
             if not stripped or stripped.startswith("#"):
                 continue
             try:
-                data = json.loads(stripped)
+                data = json.loads(stripped, object_pairs_hook=_object)
+            except _DuplicateKey as exc:
+                yield InputError(
+                    f"duplicate key {exc.key!r}",
+                    file=file,
+                    line=number,
+                    expected="each key once per object",
+                    hint="JSON readers differ on which value wins; keep one",
+                )
+                continue
             except json.JSONDecodeError as exc:
                 snippet, column = _snippet(stripped, exc.colno)
                 yield InputError(

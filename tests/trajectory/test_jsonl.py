@@ -156,3 +156,14 @@ def test_byte_order_mark_and_crlf_line_ends_are_read(tmp_path: Path) -> None:
     assert (error.line, error.column) == (3, 11)  # lines counted as usual, the cut at 11
     path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode() + b"\r\n")
     assert [t.id for t in load_trajectories(path).trajectories] == ["a"]
+
+
+def test_a_key_given_twice_is_an_error_not_the_last_value(tmp_path: Path) -> None:
+    twice = GOOD.replace('"reward": 1', '"reward": 1, "reward": 0')
+    nested = GOOD.replace('{"tokens": 2}', '{"tokens": 2, "tokens": 3}')
+    first, second = errors_of(write(tmp_path, twice + "\n" + nested + "\n"))
+    assert first.render() == (
+        f"{tmp_path / 't.jsonl'}:1: duplicate key 'reward' (expected each key once per object). "
+        "JSON readers differ on which value wins; keep one"
+    )
+    assert (second.line, second.message) == (2, "duplicate key 'tokens'")
