@@ -22,6 +22,10 @@ def igpo(
     All turn rewards of a group are normalised together, ``r'_k = (r_k - mean_g r) / (std_g r +
     eps)`` (Bessel; 0 for a group with one turn in all or equal rewards), and
     ``A_k = sum_{j >= k} gamma^(j-k) r'_j``.
+
+    Simplification: IGPO's first gain is measured against the model's own answer probability
+    given the question alone, ``pi(a | q)``, one number per question; here it is the single
+    ``prior`` parameter for every trajectory (0 by default, so the first gain is ``p_0``).
     """
     prob = batch.require("answer_prob")
     previous = torch.empty_like(prob)
@@ -62,6 +66,11 @@ def entropy_focus(
     The episode advantage ``A_i = (R_i - mean_g R) / (std_g R + eps)`` (``scale="none"``: not
     divided) goes to the ``ceil(fraction * K_i)`` steps of trajectory ``i`` with the highest
     policy ``entropy`` (ties: the earlier step); the other steps get 0.
+
+    Simplification: only CARL's selection of critical (high-entropy) steps is reproduced. The
+    credit on the selected steps is the episode's group advantage, not CARL's own estimate for
+    the actions at those states, and a 0 here still counts in a token-mean loss, whereas CARL
+    leaves the unselected actions out of the update.
     """
     entropy = batch.require("entropy")
     advantage = group_normalised(batch.reward, batch.group, batch.num_groups, scale=scale, eps=eps)

@@ -37,7 +37,7 @@ def pure_min(
     trajectory's steps, and summing: ``A_k = sum_{j >= k} (prm_weight * w_j * prm_j + r_j)`` (step
     rewards and the outcome on the last step included, no discount). As the temperature goes to
     0, ``A_0`` tends to ``prm_weight * min_j prm_j`` (plus the rewards), and steps after the worst
-    one get no process credit.
+    one get no process credit. No baseline is subtracted (as in ``prm``).
     """
     scores = batch.require("prm")
     weights = segment_softmax(-scores / temperature, batch.step_trajectory, batch.num_trajectories)
@@ -64,8 +64,13 @@ def implicit_prm(
     Token reward ``r_t = beta * (logp_t - ref_logp_t)`` (a step's single number is spread evenly
     over its tokens). ``A_t = sum_{s >= t} gamma^(s-t) r_s + O_i``, with the outcome term
     ``O_i = R_i - mean_{j != i} R_j`` over the group (``baseline="rloo"``, PRIME's outcome
-    advantage; 0 for a singleton group) or ``O_i = R_i`` (``"none"``). Unlike PRIME this does not
-    subtract a leave-one-out baseline from the implicit rewards themselves.
+    advantage; 0 for a singleton group) or ``O_i = R_i`` (``"none"``).
+
+    Deviation from PRIME: PRIME also subtracts a leave-one-out baseline from the implicit token
+    rewards before the return (each ``r_t`` minus the other samples' mean implicit reward); here
+    the baseline applies to the outcome term only, and the process term is the plain return of
+    ``beta * (logp - ref_logp)`` ("From r to Q*"). ``logp`` is whatever model the file records
+    (PRIME's implicit PRM, or the policy).
     """
     logp = batch.require("logp")
     ref = batch.require("ref_logp")
@@ -76,14 +81,19 @@ def implicit_prm(
 
 @register("hindsight")
 def hindsight(batch: TrajectoryBatch, *, clip: float = 5.0, baseline: str = "group") -> Credit:
-    """Return-conditioned hindsight credit: Harutyunyan et al. (arXiv:1912.02503), as HCAPO
-    (arXiv:2603.08754) applies it to agent turns.
+    """Return-conditioned hindsight credit: Harutyunyan et al. (arXiv:1912.02503), per agent turn
+    with the LLM itself as the hindsight model, the idea of HCAPO (arXiv:2603.08754).
 
     ``A_k = (1 - min(pi(a_k|s_k) / h(a_k|s_k, Z), clip)) * Z`` with ``pi = exp(logp)`` (the step's
     summed token log-probabilities), ``h = exp(hindsight_logp)`` the probability of the action
     under a model that also sees the outcome, and ``Z = R - mean_g R`` (``baseline="group"``) or
     ``Z = R`` (``"none"``). An action the outcome makes more likely (``h > pi``) shares the
     outcome's sign; one it makes less likely gets the opposite sign.
+
+    This is HCA's return-conditioned advantage with ``Z`` the episode outcome: steps' own rewards
+    are not added to ``Z`` (HCA's ``Z`` is the return from the step on), the ratio is clipped at
+    ``clip`` (HCA does not clip), and HCAPO's own use of the hindsight ratio (its refined step
+    values and multi-scale advantage) is not reproduced.
     """
     logp = segment_sum(batch.require("logp"), batch.token_step, batch.num_steps)
     hind = batch.require("hindsight_logp")

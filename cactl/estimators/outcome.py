@@ -65,6 +65,9 @@ def reinforce_pp(batch: TrajectoryBatch, *, gamma: float = 1.0, eps: float = 1e-
     ``G_t = sum_{s >= t} gamma^(s-t) r_s`` with the step rewards on the steps' last tokens and the
     outcome on the trajectory's last token; then ``A_t = (G_t - mean(G)) / sqrt(var(G) + eps)``
     over all tokens of the batch (Bessel-corrected variance; 0 with a single token).
+
+    Simplification: the paper's token reward also carries a per-token KL penalty against the
+    reference policy (``-beta * KL_t``); it is not added here, only the recorded rewards count.
     """
     returns = reverse_discounted_scan(batch.token_rewards(), batch.token_offsets, gamma)
     return Credit.from_token(batch, whiten(returns, eps))
