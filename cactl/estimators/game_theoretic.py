@@ -29,6 +29,14 @@ def counterfactual(batch: TrajectoryBatch, *, unit: str = "step") -> Credit:
     ``unit="agent"``, each agent's credit in a trajectory is the mean of its steps' ``c_k`` and every
     one of its steps gets it. For one player this equals its Shapley value
     ``v({k}) - v({})`` when the counterfactual returns estimate ``v({})``.
+
+    Against the papers: this is C3's leave-one-out advantage of the taken action when
+    ``counterfactual_returns`` holds the returns of the other actions sampled from the same
+    frozen context (C3 scores the taken action by its own replayed return; here ``R``). With
+    ``unit="agent"`` it is CCPO's counterfactual credit (outcome minus the outcome with the
+    agent removed) when the agent's steps carry those agent-removed returns; an agent with
+    several steps gets the mean of its steps' credits. CCPO's global-history normalisation of
+    the credit is not applied.
     """
     baseline = batch.require("counterfactual_returns")
     credit = batch.reward[batch.step_trajectory] - baseline
