@@ -250,7 +250,7 @@ def test_end_of_input_at_a_question() -> None:
 def test_end_of_input_at_the_offer() -> None:
     code, out, err = interact("2\n1\n")
     assert code == 2
-    assert "inter-agent Shapley or counterfactual credit" in out
+    assert "inter-agent Shapley, counterfactual or LLM-critic credit" in out
     assert "end of input at the offer to run the trial; the trial was not run" in err
 
 
@@ -288,7 +288,7 @@ def test_interactive_record_replays_without_prompts(tmp_path: Path) -> None:
 def test_run_dispatches_the_trial() -> None:
     result = run("recommend", "-a", "agents=multi", "-a", "team_size=few", "--run")
     assert result.exit_code == 0, result.output
-    assert "inter-agent Shapley or counterfactual credit" in result.stdout
+    assert "inter-agent Shapley, counterfactual or LLM-critic credit" in result.stdout
     assert result.stdout.index("inter-agent Shapley") < result.stdout.index("team: ")
     assert (
         "running: cactl trial --task team --estimator shapley --estimator counterfactual "
