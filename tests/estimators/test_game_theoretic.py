@@ -185,3 +185,57 @@ def test_agent_members_need_every_steps_agent() -> None:
     with pytest.raises(InputError) as caught:
         estimate("shapley", TrajectoryBatch.from_trajectories([bare]))
     assert caught.value.message.startswith("trajectory 0 (id 'a'): step 0 has no 'agent'")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_shapley_on_random_ragged_batches_matches_the_permutation_definition(seed: int) -> None:
+    # Each trajectory has its own random game over its steps (1 to 5 players); the estimator's
+    # step credits are checked against the mean marginal contribution over all n! orders.
+    rng = random.Random(seed)
+    trajectories, expected = [], []
+    for i in range(rng.randint(1, 5)):
+        n = rng.randint(1, 5)
+        v = _random_game(rng, n)
+        v[frozenset()] = rng.uniform(-1, 1)  # a nonzero empty coalition
+        trajectories.append(
+            {
+                "id": f"t{i}",
+                "group": f"g{i % 2}",
+                "reward": rng.uniform(-1, 1),
+                "steps": [{"tokens": rng.randint(1, 4)} for _ in range(n)],
+                "coalitions": _table(n, v),
+            }
+        )
+        expected += shapley_exact(v, n)
+    batch = TrajectoryBatch.from_trajectories(trajectories, dtype=torch.float64)
+    assert estimate("shapley", batch).step.tolist() == pytest.approx(expected, abs=1e-12)
+    float32 = TrajectoryBatch.from_trajectories(trajectories)
+    assert estimate("shapley", float32).step.tolist() == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_shapley_with_agents_as_players_on_random_trajectories(seed: int) -> None:
+    rng = random.Random(100 + seed)
+    names = ["planner", "coder", "critic", "tester"]
+    trajectories, expected = [], []
+    for i in range(3):
+        agents = rng.sample(names, rng.randint(1, 4))
+        steps = [rng.choice(agents) for _ in range(rng.randint(len(agents), 6))]
+        for k, a in enumerate(agents):  # every agent acts at least once
+            steps[k] = a
+        v = _random_game(rng, len(agents))
+        phi = shapley_exact(v, len(agents))
+        trajectories.append(
+            {
+                "id": f"t{i}",
+                "group": "g",
+                "reward": 1.0,
+                "steps": [{"tokens": 1, "agent": a} for a in steps],
+                "coalitions": [
+                    {"members": [agents[p] for p in sorted(s)], "value": x} for s, x in v.items()
+                ],
+            }
+        )
+        expected += [phi[agents.index(a)] for a in steps]
+    batch = TrajectoryBatch.from_trajectories(trajectories, dtype=torch.float64)
+    assert estimate("shapley", batch).step.tolist() == pytest.approx(expected, abs=1e-12)
