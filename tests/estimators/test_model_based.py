@@ -12,7 +12,7 @@ from cactl.estimators.registry import estimate
 
 
 def _batch(*trajectories: dict[str, object]) -> TrajectoryBatch:
-    return TrajectoryBatch.from_trajectories(list(trajectories), dtype=torch.float64)  # type: ignore[arg-type]
+    return TrajectoryBatch.from_trajectories(list(trajectories), dtype=torch.float64)
 
 
 PRM = {

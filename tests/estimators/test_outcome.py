@@ -106,8 +106,8 @@ def test_against_slow_references(seed: int, dtype: torch.dtype) -> None:
         assert got.dtype == dtype
         assert got.tolist() == pytest.approx(ref_grpo(trajectories, scale, 1e-6), abs=tol, rel=tol)
     assert estimate("rloo", batch).step.tolist() == pytest.approx(ref_rloo(trajectories), abs=tol)
-    got = estimate("reinforce_pp", batch, gamma=0.9).token.tolist()
-    assert got == pytest.approx(ref_reinforce_pp(trajectories, 0.9, 1e-8), abs=tol, rel=tol)
+    tokens = estimate("reinforce_pp", batch, gamma=0.9).token.tolist()
+    assert tokens == pytest.approx(ref_reinforce_pp(trajectories, 0.9, 1e-8), abs=tol, rel=tol)
 
 
 rewards = st.lists(st.floats(-10, 10, allow_nan=False), min_size=1, max_size=8)
