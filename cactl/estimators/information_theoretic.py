@@ -25,7 +25,9 @@ def igpo(
 
     Simplification: IGPO's first gain is measured against the model's own answer probability
     given the question alone, ``pi(a | q)``, one number per question; here it is the single
-    ``prior`` parameter for every trajectory (0 by default, so the first gain is ``p_0``).
+    ``prior`` parameter for every trajectory (0 by default, so the first gain is ``p_0``). The
+    std is Bessel-corrected, as everywhere in this package (the authors' code, which normalises
+    gains and outcomes jointly as here, uses the population std).
     """
     prob = batch.require("answer_prob")
     previous = torch.empty_like(prob)
