@@ -72,6 +72,20 @@ def test_json_document_exactly() -> None:
 
 
 @pytest.mark.parametrize(("answers", "leaf_id", "task"), LEAF_ANSWERS)
+def test_each_leafs_next_command_runs_its_estimators_against_grpo(
+    answers: dict[str, str], leaf_id: str, task: str
+) -> None:
+    rec = run_json("recommend", *flags(answers), "--format", "json")["recommendation"]
+    command = rec["next"].split()
+    assert command[:2] == ["cactl", "trial"]
+    trial = run_json(*command[1:], "--format", "json")
+    assert trial["source"]["task"] == task
+    assert trial["skipped"] == []
+    ran = sorted(result["estimator"] for result in trial["results"])
+    assert ran == sorted([*rec["estimators"], "grpo"]), leaf_id
+
+
+@pytest.mark.parametrize(("answers", "leaf_id", "task"), LEAF_ANSWERS)
 def test_each_leaf_through_the_cli(answers: dict[str, str], leaf_id: str, task: str) -> None:
     doc = run_json("recommend", *flags(answers), "--format", "json")
     assert doc["recommendation"]["leaf"] == leaf_id
