@@ -14,15 +14,18 @@ def write_atomic(path: Path | str, content: str | bytes) -> None:
     so a reader never sees half a file and a failure leaves no file behind."""
     target = Path(path)
     folder = target.parent
-    if not folder.is_dir():
-        raise InputError("output folder does not exist", file=str(folder) or ".")
-    if target.is_dir():
-        raise InputError("output path is a directory, expected a file", file=str(target))
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
+        if not folder.is_dir():
+            problem = "is not a folder" if folder.exists() else "does not exist"
+            raise InputError(f"output folder {problem}", file=str(folder) or ".")
+        if target.is_dir():
+            raise InputError("output path is a directory, expected a file", file=str(target))
         fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
+    except OSError as exc:  # a name too long, a folder not writable, ...
         raise InputError(f"cannot write output file: {exc.strerror}", file=str(target)) from None
+    except ValueError as exc:  # a NUL character in the name
+        raise InputError(f"cannot write output file: {exc}", file=repr(str(target))) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -44,3 +44,15 @@ def test_new_file_gets_the_usual_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(umask)
     assert (tmp_path / "out.txt").stat().st_mode & 0o777 == 0o644
+
+
+def test_folder_that_is_a_file_and_names_the_system_refuses(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("keep")
+    with pytest.raises(InputError) as caught:
+        write_atomic(tmp_path / "f" / "out.txt", "x")
+    assert caught.value.render() == f"{tmp_path / 'f'}: output folder is not a folder"
+    with pytest.raises(InputError, match="cannot write output file: File name too long"):
+        write_atomic(tmp_path / ("x" * 300), "x")
+    with pytest.raises(InputError, match="cannot write output file: embedded null byte"):
+        write_atomic(tmp_path / "a\0b", "x")
+    assert [p.name for p in tmp_path.iterdir()] == ["f"]
