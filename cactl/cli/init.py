@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -33,13 +34,14 @@ def init(
     from cactl.audit.template import SCHEMA_FILE, paper_template
     from cactl.fileio import write_atomic
 
-    if path.exists() and not force:
+    # os.path answers False where the system refuses the name; write_atomic then says why
+    if os.path.exists(path) and not force:
         raise InputError(
             "file exists; not overwriting it",
             file=str(path),
             hint="pass --force to replace it",
         )
-    if path.is_dir():
+    if os.path.isdir(path):
         raise InputError("is a directory, expected a file path", file=str(path))
     write_atomic(path, paper_template())
     schema_path = path.parent / SCHEMA_FILE
