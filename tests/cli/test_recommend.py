@@ -59,8 +59,10 @@ def test_json_document_exactly() -> None:
                 "temporal credit inside each agent."
             ),
             "risks": (
-                "Normalisation does not say which agent caused the outcome; per-action judges "
-                "add calls and can be gamed; hierarchies need aligned trajectories."
+                "Normalisation does not say which agent caused the outcome, and interaction "
+                "effects (agents redundant together, or useful only together) go unmeasured; "
+                "per-action judges add calls and can be gamed; hierarchies need aligned "
+                "trajectories."
             ),
             "methods": ["Dr. MAS", "M-GRPO", "MAPPA"],
             "estimators": ["agent_norm", "prm"],
