@@ -49,6 +49,9 @@ class Positions:
     lines: list[str] = field(default_factory=list)
     marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    #: Problems the document has but that do not stop reading it (duplicate keys: the first
+    #: value is kept), when :func:`load_yaml_text` is asked to keep going.
+    problems: list[InputError] = field(default_factory=list)
 
     def locate(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int, int] | None:
         """Line and column of the value at ``path`` (or of its key), else of the nearest parent."""
@@ -181,8 +184,12 @@ def _walk(
     return loader.construct_object(node, deep=True), errors
 
 
-def load_yaml_text(text: str, file: str) -> tuple[Any, Positions]:
-    """Parse one YAML document from ``text``; raise :class:`InputError` on any problem."""
+def load_yaml_text(text: str, file: str, *, keep_going: bool = False) -> tuple[Any, Positions]:
+    """Parse one YAML document from ``text``; raise :class:`InputError` on any problem.
+
+    With ``keep_going``, problems that leave a usable document (duplicate keys, unsupported
+    tags on collections) are put in ``positions.problems`` instead of raised, so the caller can
+    report them together with its schema errors."""
     positions = Positions(file=file, lines=text.splitlines())
     try:
         loader = _StrictBoolLoader(text)
@@ -237,7 +244,9 @@ def load_yaml_text(text: str, file: str) -> tuple[Any, Positions]:
             raise InputError(f"YAML error: {exc}", file=file) from None
     finally:
         loader.dispose()
-    if errors:
+    if errors and keep_going:
+        positions.problems.extend(errors)
+    elif errors:
         raise InputErrors(errors) if len(errors) > 1 else errors[0]
     return data, positions
 

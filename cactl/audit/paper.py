@@ -317,13 +317,14 @@ def parse_paper(data: Any, positions: Positions) -> Paper:
             expected="a mapping",
             found=type(data).__name__,
         )
-    errors = _inventory_errors(data, positions)
+    errors = [*positions.problems, *_inventory_errors(data, positions)]
     try:
         paper = Paper.model_validate(data)
     except ValidationError as exc:
         errors = [*validation_errors(exc, positions, Paper).errors, *errors]
         errors.sort(key=lambda e: (e.line or 0, e.column or 0))
         raise InputErrors(errors) from None
+    errors.sort(key=lambda e: (e.line or 0, e.column or 0))
     raise_all(errors)
     return paper
 
@@ -352,7 +353,7 @@ def _inventory_errors(data: dict[Any, Any], positions: Positions) -> list[InputE
 
 def load_paper_text(text: str, file: str) -> tuple[Paper, Any, Positions]:
     """Parse and validate paper YAML text: ``(paper, raw data, positions)``."""
-    data, positions = load_yaml_text(text, file)
+    data, positions = load_yaml_text(text, file, keep_going=True)
     return parse_paper(data, positions), data, positions
 
 

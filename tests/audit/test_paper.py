@@ -119,3 +119,30 @@ def test_inventory_and_schema_errors_together_in_line_order() -> None:
         (2, "method.inventory"),
         (3, "model.nme"),
     ]
+
+
+def test_duplicate_keys_come_with_the_schema_errors_in_line_order() -> None:
+    errors = errors_of(
+        """\
+        regime: reasonin
+        model:
+          name: a
+          name: b
+          sise: 7B
+        """
+    )
+    assert [(e.line, e.column, e.field) for e in errors] == [
+        (1, 9, "regime"),
+        (4, 3, "model.name"),
+        (5, 3, "model.sise"),
+    ]
+    assert "duplicate key 'name'" in errors[1].message
+    assert errors[2].hint == "did you mean 'size'?"
+
+
+def test_keep_going_keeps_the_first_value_of_a_duplicate_key() -> None:
+    from cactl.yamlsrc import load_yaml_text
+
+    data, positions = load_yaml_text("a: 1\na: 2\n", "d.yaml", keep_going=True)
+    assert data == {"a": 1}
+    assert [e.line for e in positions.problems] == [2]
