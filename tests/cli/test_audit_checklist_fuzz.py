@@ -46,7 +46,7 @@ def mutated_data(draw: st.DrawFn) -> str:
     doc = copy.deepcopy(CHECKLIST)
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(_paths(doc)[1:]))
-        parent = doc
+        parent: Any = doc
         for part in path[:-1]:
             parent = parent[part]
         last = path[-1]
