@@ -141,8 +141,9 @@ class Inventory(BaseModel):
         if found is not None:
             return found
         suggestions = closest(name_or_id, self.names(), n=3)
+        shown = name_or_id if len(name_or_id) <= 60 else name_or_id[:60] + "..."
         raise InputError(
-            f"no method named {name_or_id!r} in the inventory",
+            f"no method named {shown!r} in the inventory",
             hint=("did you mean " + ", ".join(suggestions) + "?")
             if suggestions
             else "list them with: cactl methods list",

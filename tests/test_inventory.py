@@ -176,6 +176,12 @@ def test_lookup_by_name_or_id_any_case() -> None:
         inventory.get("gigp")
 
 
+def test_a_long_name_is_shortened_in_the_message() -> None:
+    with pytest.raises(InputError) as caught:
+        load_inventory().get("x" * 5000)
+    assert caught.value.message == f"no method named '{'x' * 60}...' in the inventory"
+
+
 ENTRY = """\
   - name: {name}
     title: A title
