@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cactl.errors import InputError, InputErrors
 from cactl.inventory import ARXIV_ID, load_inventory, parse_inventory
@@ -219,3 +224,35 @@ def test_parse_rejects_duplicates_and_bad_vocabulary_with_lines() -> None:
         "m.yaml:8:14: methods[0].setting: not an allowed value (expected one of 'reasoning', 'agentic' or 'multi-agent', found str 'reasonin')"
         in rendered
     )
+
+
+INVENTORY_TEXT = (
+    Path(__file__).resolve().parents[1] / "cactl" / "data" / "inventory" / "methods.yaml"
+).read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@settings(max_examples=int(os.environ.get("CACTL_FUZZ_EXAMPLES", "30")), deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.integers(0, len(INVENTORY_TEXT) - 1),
+            st.integers(0, 12),
+            st.sampled_from(["", ":", "- ", "{", "]", "x", "\n", "[]", "null", "7", "\t", "&a"]),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_mutated_inventories_load_or_fail_with_located_errors(
+    edits: list[tuple[int, int, str]],
+) -> None:
+    text = INVENTORY_TEXT
+    for at, cut, insert in edits:
+        at = min(at, len(text))
+        text = text[:at] + insert + text[at + cut :]
+    try:
+        parse_inventory(text, "mutated.yaml")
+    except (InputError, InputErrors) as exc:
+        errors = exc.errors if isinstance(exc, InputErrors) else [exc]
+        assert all(e.file == "mutated.yaml" and e.line is not None for e in errors), exc
