@@ -56,6 +56,32 @@ def _known_fields(loc: tuple[int | str, ...]) -> list[str]:
     return list(model.model_fields)
 
 
+#: Nesting of lists and objects a line may have (the format needs 4; validation recurses).
+MAX_DEPTH = 64
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and objects nest in ``data`` (without recursion)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                items = value.values() if isinstance(value, dict) else value
+                stack.extend((item, level + 1) for item in items)
+    return deepest
+
+
+def _too_deep(file: str, line: int) -> InputError:
+    return InputError(
+        "lists and objects nest too deeply",
+        file=file,
+        line=line,
+        expected=f"at most {MAX_DEPTH} levels",
+    )
+
+
 class _DuplicateKey(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
@@ -152,6 +178,9 @@ def _scan(path: str | Path) -> Iterator[tuple[int, Trajectory] | InputError]:
                 continue
             try:
                 data = json.loads(stripped, object_pairs_hook=_object)
+            except RecursionError:
+                yield _too_deep(file, number)
+                continue
             except _DuplicateKey as exc:
                 yield InputError(
                     f"duplicate key {exc.key!r}",
@@ -171,6 +200,9 @@ def _scan(path: str | Path) -> Iterator[tuple[int, Trajectory] | InputError]:
                     source_line=snippet,
                     hint=None if column == exc.colno else "(line shortened)",
                 )
+                continue
+            if _depth(data) > MAX_DEPTH:
+                yield _too_deep(file, number)
                 continue
             if not isinstance(data, dict):
                 yield InputError(

@@ -167,3 +167,18 @@ def test_a_key_given_twice_is_an_error_not_the_last_value(tmp_path: Path) -> Non
         "JSON readers differ on which value wins; keep one"
     )
     assert (second.line, second.message) == (2, "duplicate key 'tokens'")
+
+
+def test_deep_nesting_is_a_located_error_not_a_recursion_error(tmp_path: Path) -> None:
+    ok_prefix = GOOD[:-1] + ', "x": '
+    very_deep = "[" * 100_000 + "]" * 100_000  # beyond what the JSON parser recurses through
+    deep = "[" * 65 + "]" * 65  # parses, but deeper than the 64 levels allowed
+    text = f"{very_deep}\n{ok_prefix}{deep}}}\n{ok_prefix}{'[' * 63 + ']' * 63}}}\n"
+    errors = errors_of(write(tmp_path, text))
+    assert [(e.line, e.message) for e in errors[:2]] == [
+        (1, "lists and objects nest too deeply"),
+        (2, "lists and objects nest too deeply"),
+    ]
+    assert errors[0].expected == "at most 64 levels"
+    # 64 levels (the line's object and 63 lists) is the unknown field's error only
+    assert [(e.line, e.field) for e in errors[2:]] == [(3, "x")]
