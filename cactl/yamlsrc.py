@@ -117,11 +117,28 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
+#: Nesting of mappings and sequences a document may have (cactl's formats need a few).
+MAX_DEPTH = 64
+
+
+def _too_deep(file: str, line: int | None, column: int | None, positions: Positions) -> InputError:
+    return InputError(
+        "mappings and lists nest too deeply",
+        file=file,
+        line=line,
+        column=column,
+        expected=f"at most {MAX_DEPTH} levels",
+        source_line=positions.line_text(line),
+    )
+
+
 def _walk(
     node: yaml.Node, path: PathKey, loader: _StrictBoolLoader, positions: Positions
 ) -> tuple[Any, list[InputError]]:
     positions.marks[path] = _mark(node)
     errors: list[InputError] = []
+    if len(path) >= MAX_DEPTH and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        return None, [_too_deep(positions.file, *_mark(node), positions)]
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
         line, column = _mark(node)
         return None, [
@@ -226,6 +243,10 @@ def load_yaml_text(text: str, file: str, *, keep_going: bool = False) -> tuple[A
             ) from None
         except yaml.YAMLError as exc:
             raise InputError(f"YAML error: {exc}", file=file) from None
+        except RecursionError:
+            # The composer recurses once per level; the reader is where it gave up.
+            line, column = loader.line + 1, loader.column + 1
+            raise _too_deep(file, line, column, positions) from None
         if node is None:
             return None, positions
         try:

@@ -113,3 +113,24 @@ def test_control_characters_are_located() -> None:
     error = caught.value
     assert (error.line, error.column) == (2, 5)
     assert "YAML does not allow (U+0007)" in error.message
+
+
+def test_deep_nesting_is_located_not_a_recursion_error() -> None:
+    # beyond what PyYAML's composer recurses through: located where the reader stopped
+    with pytest.raises(InputError) as caught:
+        load_yaml_text("a: 1\nb: " + "[" * 100_000 + "]" * 100_000 + "\n", "deep.yaml")
+    assert (caught.value.file, caught.value.line) == ("deep.yaml", 2)
+    assert caught.value.message == "mappings and lists nest too deeply"
+    assert caught.value.expected == "at most 64 levels"
+    # composed, but deeper than 64 levels: located at the first node too deep
+    text = "".join("  " * level + "k:\n" for level in range(70))
+    with pytest.raises(InputError) as caught:
+        load_yaml_text(text, "deep.yaml")
+    assert (caught.value.line, caught.value.column) == (65, 129)
+    # 64 levels load
+    data, _ = load_yaml_text("x: " + "[" * 63 + "]" * 63, "ok.yaml")
+    depth = 0
+    while isinstance(data, (dict, list)):
+        data = data["x"] if isinstance(data, dict) else (data[0] if data else None)
+        depth += 1
+    assert depth == 64
