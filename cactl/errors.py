@@ -64,9 +64,24 @@ class InputError(CactlError):
             text += f". {self.hint}"
         if frame and self.source_line is not None and self.line is not None:
             gutter = f"{self.line:>5} | "
-            caret_at = max((self.column or 1) - 1, 0)
-            text += f"\n{gutter}{self.source_line.rstrip()}\n{' ' * len(gutter)}{' ' * caret_at}^"
+            shown, caret_at = _window(self.source_line.rstrip(), max((self.column or 1) - 1, 0))
+            text += f"\n{gutter}{shown}\n{' ' * len(gutter)}{' ' * caret_at}^"
         return text
+
+
+#: Characters of a source line a code frame shows at most (a window around the column).
+FRAME_WIDTH = 120
+
+
+def _window(text: str, caret_at: int) -> tuple[str, int]:
+    """The part of a long line around the 0-based ``caret_at``, with ``...`` where it is cut,
+    and the caret's place in it."""
+    if len(text) <= FRAME_WIDTH:
+        return text, caret_at
+    start = max(0, min(caret_at - FRAME_WIDTH // 2, len(text) - FRAME_WIDTH))
+    head = "..." if start > 0 else ""
+    tail = "..." if start + FRAME_WIDTH < len(text) else ""
+    return head + text[start : start + FRAME_WIDTH] + tail, caret_at - start + len(head)
 
 
 @dataclass(eq=False)

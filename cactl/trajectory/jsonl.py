@@ -23,7 +23,6 @@ from cactl.fileio import write_atomic
 from cactl.trajectory.model import Coalition, Step, Trajectory, Truth
 
 MAX_ERRORS = 20
-_FRAME = 120
 
 
 @dataclass(frozen=True)
@@ -96,15 +95,6 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise _DuplicateKey(key)
         data[key] = value
     return data
-
-
-def _snippet(text: str, column: int) -> tuple[str, int]:
-    """A window of at most ``_FRAME`` characters around ``column`` (1-based), and the column in
-    it."""
-    if len(text) <= _FRAME:
-        return text, column
-    start = max(0, column - 1 - _FRAME // 2)
-    return text[start : start + _FRAME], column - start
 
 
 def _validation_errors(
@@ -191,14 +181,12 @@ def _scan(path: str | Path) -> Iterator[tuple[int, Trajectory] | InputError]:
                 )
                 continue
             except json.JSONDecodeError as exc:
-                snippet, column = _snippet(stripped, exc.colno)
                 yield InputError(
                     f"invalid JSON: {exc.msg}",
                     file=file,
                     line=number,
                     column=exc.colno,
-                    source_line=snippet,
-                    hint=None if column == exc.colno else "(line shortened)",
+                    source_line=stripped,
                 )
                 continue
             if _depth(data) > MAX_DEPTH:
