@@ -232,7 +232,7 @@ INVENTORY_TEXT = (
 
 
 @pytest.mark.slow
-@settings(max_examples=int(os.environ.get("CACTL_FUZZ_EXAMPLES", "30")), deadline=None)
+@settings(max_examples=int(os.environ.get("CACTL_FUZZ_EXAMPLES", "15")), deadline=None)
 @given(
     edits=st.lists(
         st.tuples(

@@ -77,7 +77,7 @@ def mutated_text(draw: st.DrawFn) -> str:
 
 @pytest.mark.slow
 @settings(
-    max_examples=int(os.environ.get("CACTL_FUZZ_EXAMPLES", "50")),
+    max_examples=int(os.environ.get("CACTL_FUZZ_EXAMPLES", "25")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -29,7 +29,7 @@ IDS = list(TREE["nodes"]) + list(TREE["leaves"])
 ANSWERS = "agents: single\nregime: reasoning\nfeedback: verifier\n"
 
 FUZZ = settings(
-    max_examples=int(os.environ.get("CACTL_FUZZ_EXAMPLES", "50")),
+    max_examples=int(os.environ.get("CACTL_FUZZ_EXAMPLES", "30")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
