@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 
 def _width() -> int | None:
@@ -53,7 +54,7 @@ def stdin_is_interactive() -> bool:
 
 
 def warn(message: str) -> None:
-    err().print(f"[yellow]warning:[/] {message}", markup=True)
+    err().print(Text.assemble(("warning:", "yellow"), f" {message}"))
 
 
 def note(message: str) -> None:

@@ -90,7 +90,7 @@ def verdict(report: Report) -> str:
 def report_table(report: Report) -> RenderableType:
     """The audit of one paper as a table grouped by the checklist's groups."""
     table = Table(
-        title=f"{report.file} - {report.checklist.title} {report.checklist.version}",
+        title=Text(f"{report.file} - {report.checklist.title} {report.checklist.version}"),
         title_justify="left",
         show_lines=False,
     )
@@ -440,8 +440,10 @@ def _survey(row: Any) -> str:
 
 def summary_table(summary: CorpusSummary) -> RenderableType:
     table = Table(
-        title=f"compliance across {summary.papers} paper{'s' if summary.papers != 1 else ''} "
-        f"({summary.checklist.id} {summary.checklist.version})",
+        title=Text(
+            f"compliance across {summary.papers} paper{'s' if summary.papers != 1 else ''} "
+            f"({summary.checklist.id} {summary.checklist.version})"
+        ),
         title_justify="left",
     )
     table.add_column("#", justify="right", no_wrap=True)

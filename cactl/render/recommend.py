@@ -64,11 +64,12 @@ def recommendation_panel(tree: Tree, result: Walk, leaf: Leaf, methods: list[Met
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold", no_wrap=True)
     facts.add_column()
-    facts.add_row("answers", path_text(result))
-    facts.add_row("why", leaf.rationale)
-    facts.add_row("risks", leaf.risks)
+    # the text of a tree file is shown as written, never read as rich markup
+    facts.add_row("answers", Text(path_text(result)))
+    facts.add_row("why", Text(leaf.rationale))
+    facts.add_row("risks", Text(leaf.risks))
     facts.add_row(
-        "estimators", ", ".join(leaf.estimators) + f" (against the baseline {leaf.baseline})"
+        "estimators", Text(", ".join(leaf.estimators) + f" (against the baseline {leaf.baseline})")
     )
     facts.add_row("next", Text(leaf.next_command, style="bold green"))
     table = Table(title="representative methods", title_justify="left", expand=False)
@@ -79,8 +80,8 @@ def recommendation_panel(tree: Tree, result: Walk, leaf: Leaf, methods: list[Met
     parts: list[RenderableType] = [facts, Text(""), table]
     return Panel(
         Group(*parts),
-        title=f"[bold]{leaf.family}[/]",
-        subtitle=f"{tree.id} {tree.version}, leaf {result.leaf_id}",
+        title=Text(leaf.family, style="bold"),
+        subtitle=Text(f"{tree.id} {tree.version}, leaf {result.leaf_id}"),
         expand=False,
     )
 

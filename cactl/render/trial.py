@@ -211,7 +211,7 @@ def credit_strip(trial: Trial, names: Sequence[str]) -> RenderableType:
     scales = [max((abs(v) for v in values), default=0.0) for _, values in columns]
     flat = [len(set(values)) <= 1 for _, values in columns]
     table = Table(
-        title=f"Credit per step of {trajectory.id} (reward {trajectory.reward:g})",
+        title=Text(f"Credit per step of {trajectory.id} (reward {trajectory.reward:g})"),
         title_justify="left",
         show_edge=False,
         pad_edge=False,
@@ -228,7 +228,7 @@ def credit_strip(trial: Trial, names: Sequence[str]) -> RenderableType:
         if quiet:
             table.add_row("⋮", f"({quiet} more)")
             quiet = 0
-        label = f"{k} {step.agent}" if step.agent else str(k)
+        label = Text(f"{k} {step.agent}" if step.agent else str(k))  # a name is not markup
         cells = [
             f"{_bar(values[k], scale)} {values[k]:+.2f}"
             for (_, values), scale in zip(columns, scales, strict=True)
