@@ -28,6 +28,7 @@ CHECKLIST_TEXT = (
 CHECKLIST: dict[str, Any] = yaml.safe_load(CHECKLIST_TEXT)
 WORDS = ["met", "partial", "missing", "required", "recommended", "all", "any", "non_empty"]
 WORDS += ["model.name", "seeds", "reasoning", "agentic", "id", "when", "status", "field", "7"]
+WORDS += ["[/]", "[bold]x", "{model.name}", "{x}"]
 
 
 def _paths(doc: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -58,7 +58,7 @@ scalars = st.one_of(
     st.integers(-3, 3),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=10),
-    st.sampled_from(QUESTIONS + OPTIONS + IDS + ["yes", "no", "on", "null", "~"]),
+    st.sampled_from(QUESTIONS + OPTIONS + IDS + ["yes", "no", "on", "null", "~", "[/]", "[b]x"]),
 )
 documents = st.recursive(
     scalars,
