@@ -7,8 +7,8 @@ under ``cactl/data/``, so the files a user browses are the files the package shi
 
 from __future__ import annotations
 
+import os
 from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cactl.errors import InputError, did_you_mean
@@ -51,7 +51,8 @@ def resolve(kind: str, name_or_path: str, *, what: str, suffix: str = ".yaml") -
     looks_like_path = (
         "/" in name_or_path or "\\" in name_or_path or name_or_path.endswith((suffix, ".yml"))
     )
-    if looks_like_path or Path(name_or_path).exists():
+    # os.path.exists: False (not an OSError) for a name the system refuses, such as a long one
+    if looks_like_path or os.path.exists(name_or_path):
         from cactl.yamlsrc import read_text
 
         return read_text(name_or_path, what=what), name_or_path
