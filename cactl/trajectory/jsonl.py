@@ -160,6 +160,9 @@ def _scan(path: str | Path) -> Iterator[tuple[int, Trajectory] | InputError]:
             except UnicodeDecodeError:
                 yield InputError("not UTF-8 text", file=file, line=number + 1)
                 return
+            except OSError as exc:  # a device or a network file that fails mid-way
+                yield InputError(f"cannot read: {exc.strerror}", file=file, line=number + 1)
+                return
             if not text:
                 break
             number += 1
