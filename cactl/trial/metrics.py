@@ -97,6 +97,9 @@ def snr(credits: Sequence[Vector], truths: Sequence[Vector]) -> float | None:
     """Signal-to-noise of credit along the truth, pooled (see the module docstring)."""
     cc = [c for credit in credits for c in credit]
     aa = [a for truth in truths for a in truth]
+    # The ratio does not change when the truth is scaled; scaled to at most 1 it cannot overflow.
+    scale = max((abs(a) for a in aa), default=0.0)
+    aa = [a / scale for a in aa] if scale > 0 else aa
     energy = sum(a * a for a in aa)
     if energy <= 0:
         return None

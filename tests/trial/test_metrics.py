@@ -45,6 +45,14 @@ def test_snr() -> None:
     assert metrics.snr([[1.0]], [[0.0]]) is None
 
 
+def test_snr_of_a_huge_truth_does_not_overflow() -> None:
+    # the truth's scale cancels: the same values as above with the truth times 1.7e308
+    big = 1.7e308
+    assert metrics.snr([[1.0, 1.0]], [[big, 0.0]]) == pytest.approx(1.0)
+    assert metrics.snr([[1.0, 1.0, 1.0, 1.0]], [[big, 0.0, 0.0, 0.0]]) == pytest.approx(1 / 3)
+    assert metrics.snr([[1.0, -1.0]], [[big, -big]]) == metrics.SNR_CAP
+
+
 def test_score_combines_trajectories() -> None:
     credits = [[0.0, 0.9, 0.1], [0.2, 0.2, 0.2]]
     truths = [[0.0, 0.4, 0.0], [0.0, -0.4, 0.0]]
