@@ -12,10 +12,18 @@ from __future__ import annotations
 import json
 import os
 import sys
+from enum import Enum
 from typing import Any
 
 from rich.console import Console
 from rich.text import Text
+
+
+class TableOrJson(str, Enum):
+    """The ``--format`` choices of the commands that print a table or one JSON document."""
+
+    table = "table"
+    json = "json"
 
 
 def _width() -> int | None:

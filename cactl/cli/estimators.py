@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 import typer
 
 from cactl.cli import console
@@ -16,15 +14,10 @@ app = typer.Typer(
 )
 
 
-class ListFormat(str, Enum):
-    table = "table"
-    json = "json"
-
-
 @app.command("list")
 def list_command(
-    output_format: ListFormat = typer.Option(
-        ListFormat.table, "--format", "-f", help="table or json."
+    output_format: console.TableOrJson = typer.Option(
+        console.TableOrJson.table, "--format", "-f", help="table or json."
     ),
 ) -> None:
     """List the estimators: name, granularity, methodology class, the inventory methods each
@@ -37,7 +30,7 @@ def list_command(
       cactl estimators list --format json | jq '.[] | select(.requires == []) | .name'
     """
     infos = list_estimators()
-    if output_format is ListFormat.json:
+    if output_format is console.TableOrJson.json:
         console.emit_json(render.estimator_records(infos))
     else:
         console.out().print(render.estimators_table(infos))

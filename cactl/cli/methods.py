@@ -24,11 +24,6 @@ class ListFormat(str, Enum):
     bibtex = "bibtex"
 
 
-class ShowFormat(str, Enum):
-    table = "table"
-    json = "json"
-
-
 @app.command("list")
 def list_methods(
     granularity: list[Granularity] = typer.Option(
@@ -87,7 +82,7 @@ def list_methods(
 @app.command("show")
 def show_method(
     name: str = typer.Argument(..., help="Short name or id, any case (e.g. gigpo, 2505.10978)."),
-    output_format: ShowFormat = typer.Option(ShowFormat.table, "--format", "-f"),
+    output_format: console.TableOrJson = typer.Option(console.TableOrJson.table, "--format", "-f"),
 ) -> None:
     """Show one method: title, ids, link, taxonomy, summary.
 
@@ -98,7 +93,7 @@ def show_method(
       cactl methods show 2504.15275 --format json
     """
     method = load_inventory().get(name)
-    if output_format is ShowFormat.json:
+    if output_format is console.TableOrJson.json:
         console.emit_json(render.method_record(method))
     else:
         console.out().print(render.method_detail(method))
@@ -107,7 +102,7 @@ def show_method(
 @app.command("grid")
 def grid(
     all_collections: bool = typer.Option(False, "--all", help="Include the later additions."),
-    output_format: ShowFormat = typer.Option(ShowFormat.table, "--format", "-f"),
+    output_format: console.TableOrJson = typer.Option(console.TableOrJson.table, "--format", "-f"),
 ) -> None:
     """The granularity x methodology grid of the survey's figure, with counts and names.
 
@@ -119,7 +114,7 @@ def grid(
     methods = inventory.select(
         collection=list(Collection) if all_collections else [Collection.survey]
     )
-    if output_format is ShowFormat.json:
+    if output_format is console.TableOrJson.json:
         console.emit_json(render.grid_cells(methods))
     else:
         console.out().print(render.grid_table(methods))

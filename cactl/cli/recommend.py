@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
 
 import typer
 
@@ -15,11 +14,6 @@ from cactl.recommend.load import DEFAULT_TREE, leaf_methods, load_tree
 from cactl.recommend.model import Leaf, Tree
 from cactl.recommend.walk import Walk, leaf_of, unused_answers, walk
 from cactl.render import recommend as render
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
 
 
 def recommend(
@@ -39,7 +33,9 @@ def recommend(
     tree_name: str = typer.Option(
         DEFAULT_TREE, "--tree", metavar="NAME_OR_FILE", help="A built-in tree or a tree file."
     ),
-    output_format: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    output_format: console.TableOrJson = typer.Option(
+        console.TableOrJson.table, "--format", "-f", help="table or json."
+    ),
     run: bool = typer.Option(
         False,
         "--run",
@@ -71,7 +67,7 @@ def recommend(
 
       cactl recommend --record my-setup.yaml --run
     """
-    if run and output_format is Format.json:
+    if run and output_format is console.TableOrJson.json:
         raise InputError(
             "--run prints the trial's own report, which cannot follow a JSON document",
             field="--run",
@@ -95,7 +91,7 @@ def recommend(
         console.note(f"answers written to {record} (replay: cactl recommend --answers {record})")
     leaf = leaf_of(tree, result)
     methods = leaf_methods(leaf)
-    if output_format is Format.json:
+    if output_format is console.TableOrJson.json:
         console.emit_json(render.recommendation_record(tree, result, leaf, methods))
         return
     console.out().print(render.recommendation_panel(tree, result, leaf, methods))

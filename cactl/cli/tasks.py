@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 
 import typer
@@ -18,14 +17,11 @@ app = typer.Typer(
 )
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-
-
 @app.command("list")
 def list_command(
-    output_format: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    output_format: console.TableOrJson = typer.Option(
+        console.TableOrJson.table, "--format", "-f", help="table or json."
+    ),
 ) -> None:
     """Describe the task families, what decides their outcome, and their parameters
     (set them with ``cactl trial --param KEY=VALUE``).
@@ -37,7 +33,7 @@ def list_command(
       cactl tasks list --format json | jq '.[].name'
     """
     tasks = list_tasks()
-    if output_format is Format.json:
+    if output_format is console.TableOrJson.json:
         console.emit_json([task.record() for task in tasks])
         return
     out = console.out()

@@ -26,11 +26,6 @@ class Device(str, Enum):
     mps = "mps"
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-
-
 @contextmanager
 def _estimator_progress() -> Iterator[Callable[[str, int, int], None] | None]:
     """A bar over the estimators of a trial on stderr when it is a terminal; else None."""
@@ -107,7 +102,9 @@ def trial(
     device: Device = typer.Option(
         Device.auto, "--device", help="auto picks cuda, then mps, then cpu."
     ),
-    output_format: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    output_format: console.TableOrJson = typer.Option(
+        console.TableOrJson.table, "--format", "-f", help="table or json."
+    ),
     train_iterations: int | None = typer.Option(
         None, "--train", min=1, help="Train a small policy for this many iterations per estimator."
     ),
@@ -203,7 +200,7 @@ def trial(
                 )
                 for name in tasks
             ]
-    if output_format is Format.json:
+    if output_format is console.TableOrJson.json:
         records = [t.record() for t in trials]
         console.emit_json(records[0] if len(records) == 1 else records)
     else:
@@ -231,7 +228,7 @@ def _train(
     device: Any,
     iterations: int,
     lr: float,
-    output_format: Format,
+    output_format: console.TableOrJson,
     plot: Path | None,
 ) -> None:
     from cactl.trial import runner
@@ -253,7 +250,7 @@ def _train(
             )
             for name in tasks
         ]
-    if output_format is Format.json:
+    if output_format is console.TableOrJson.json:
         records = [run.record() for run in runs]
         console.emit_json(records[0] if len(records) == 1 else records)
     else:
