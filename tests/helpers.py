@@ -52,3 +52,22 @@ def modules_imported_by(*args: str, tmp_dir: str) -> set[str]:
     assert os.path.exists(out_file), completed.stderr
     with open(out_file) as handle:
         return set(json.load(handle))
+
+
+def document_paths(doc: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path into a parsed document (dict keys and list indices), for mutation fuzzing."""
+    found = [path]
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            found += document_paths(value, (*path, key))
+    elif isinstance(doc, list):
+        for index, value in enumerate(doc):
+            found += document_paths(value, (*path, index))
+    return found
+
+
+def value_at(doc: Any, path: tuple[Any, ...]) -> Any:
+    """The value of a parsed document at ``path``."""
+    for part in path:
+        doc = doc[part]
+    return doc

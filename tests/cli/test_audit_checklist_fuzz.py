@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from cactl.cli.app import app
 from tests.audit.helpers import EXAMPLES
+from tests.helpers import document_paths
 
 CHECKLIST_TEXT = (
     Path(__file__).resolve().parents[2] / "cactl" / "data" / "checklists" / "ca-reporting.yaml"
@@ -31,22 +32,11 @@ WORDS += ["model.name", "seeds", "reasoning", "agentic", "id", "when", "status",
 WORDS += ["[/]", "[bold]x", "{model.name}", "{x}"]
 
 
-def _paths(doc: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [path]
-    if isinstance(doc, dict):
-        for key, value in doc.items():
-            found += _paths(value, (*path, key))
-    elif isinstance(doc, list):
-        for index, value in enumerate(doc):
-            found += _paths(value, (*path, index))
-    return found
-
-
 @st.composite
 def mutated_data(draw: st.DrawFn) -> str:
     doc = copy.deepcopy(CHECKLIST)
     for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(_paths(doc)[1:]))
+        path = draw(st.sampled_from(document_paths(doc)[1:]))
         parent: Any = doc
         for part in path[:-1]:
             parent = parent[part]

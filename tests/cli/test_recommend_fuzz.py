@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from cactl.cli.app import app
+from tests.helpers import document_paths, value_at
 
 TREE_FILE = Path(__file__).resolve().parents[2] / "cactl" / "data" / "decision_tree"
 TREE_TEXT = (TREE_FILE / "ca-method-selection.yaml").read_text(encoding="utf-8")
@@ -124,23 +125,6 @@ def test_fuzz_answer_flags(flags: list[str]) -> None:
     _check(_invoke(args), None)
 
 
-def _paths(doc: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [path]
-    if isinstance(doc, dict):
-        for key, value in doc.items():
-            found += _paths(value, (*path, key))
-    elif isinstance(doc, list):
-        for index, value in enumerate(doc):
-            found += _paths(value, (*path, index))
-    return found
-
-
-def _at(doc: Any, path: tuple[Any, ...]) -> Any:
-    for part in path:
-        doc = doc[part]
-    return doc
-
-
 def _pick(draw: st.DrawFn, items: Any) -> Any:
     if not items:
         raise KeyError("nothing to pick")
@@ -158,8 +142,8 @@ def _mutate(tree: dict[str, Any], kind: str, draw: st.DrawFn) -> None:
         leaf = _pick(draw, tree["leaves"])
         tree["nodes"][leaf] = copy.deepcopy(tree["nodes"]["agents"])
     else:
-        path = draw(st.sampled_from(_paths(tree)[1:]))
-        parent, last = _at(tree, path[:-1]), path[-1]
+        path = draw(st.sampled_from(document_paths(tree)[1:]))
+        parent, last = value_at(tree, path[:-1]), path[-1]
         if kind == "delete":
             del parent[last]
         elif kind == "retype":

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from cactl.cli.app import app
+from tests.helpers import document_paths, value_at
 
 FORK = Path(__file__).resolve().parents[2] / "examples" / "trajectories" / "fork.jsonl"
 TEAM = Path(__file__).resolve().parents[2] / "examples" / "trajectories" / "team.jsonl"
@@ -85,33 +86,15 @@ ODD_VALUES: list[Any] = [
 ]
 
 
-def _nodes(doc: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path into the document (dict keys and list indices)."""
-    found = [path]
-    if isinstance(doc, dict):
-        for key, value in doc.items():
-            found += _nodes(value, (*path, key))
-    elif isinstance(doc, list):
-        for index, value in enumerate(doc):
-            found += _nodes(value, (*path, index))
-    return found
-
-
-def _get(doc: Any, path: tuple[Any, ...]) -> Any:
-    for part in path:
-        doc = doc[part]
-    return doc
-
-
 @st.composite
 def mutated_document(draw: st.DrawFn) -> Any:
     doc = json.loads(json.dumps(draw(st.sampled_from(SEEDS))))
     for _ in range(draw(st.integers(1, 3))):
-        paths = _nodes(doc)
+        paths = document_paths(doc)
         path = draw(st.sampled_from(paths))
         if not path:
             continue
-        parent, last = _get(doc, path[:-1]), path[-1]
+        parent, last = value_at(doc, path[:-1]), path[-1]
         kind = draw(
             st.sampled_from(["delete", "duplicate", "retype", "scale", "rename", "resize", "add"])
         )
