@@ -201,6 +201,23 @@ def _walk(
     return loader.construct_object(node, deep=True), errors
 
 
+def _marked_error(exc: yaml.MarkedYAMLError, kind: str, positions: Positions) -> InputError:
+    """An :class:`InputError` at the mark PyYAML gives (the end of the last line when the
+    problem is the end of the stream)."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    column = mark.column + 1 if mark else None
+    if line is not None and positions.lines and line > len(positions.lines):
+        line, column = len(positions.lines), len(positions.lines[-1]) + 1
+    return InputError(
+        f"{kind}: {exc.problem or exc.context or 'invalid YAML'}",
+        file=positions.file,
+        line=line,
+        column=column,
+        source_line=positions.line_text(line),
+    )
+
+
 def load_yaml_text(text: str, file: str, *, keep_going: bool = False) -> tuple[Any, Positions]:
     """Parse one YAML document from ``text``; raise :class:`InputError` on any problem.
 
@@ -227,20 +244,7 @@ def load_yaml_text(text: str, file: str, *, keep_going: bool = False) -> tuple[A
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else None
-            column = mark.column + 1 if mark else None
-            if line is not None and positions.lines and line > len(positions.lines):
-                # The end of the stream: point at the end of the last line.
-                line, column = len(positions.lines), len(positions.lines[-1]) + 1
-            problem = exc.problem or exc.context or "invalid YAML"
-            raise InputError(
-                f"YAML syntax error: {problem}",
-                file=file,
-                line=line,
-                column=column,
-                source_line=positions.line_text(line),
-            ) from None
+            raise _marked_error(exc, "YAML syntax error", positions) from None
         except yaml.YAMLError as exc:
             raise InputError(f"YAML error: {exc}", file=file) from None
         except RecursionError:
@@ -252,15 +256,7 @@ def load_yaml_text(text: str, file: str, *, keep_going: bool = False) -> tuple[A
         try:
             data, errors = _walk(node, (), loader, positions)
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else None
-            raise InputError(
-                f"YAML error: {exc.problem or exc.context}",
-                file=file,
-                line=line,
-                column=mark.column + 1 if mark else None,
-                source_line=positions.line_text(line),
-            ) from None
+            raise _marked_error(exc, "YAML error", positions) from None
         except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
             raise InputError(f"YAML error: {exc}", file=file) from None
     finally:
