@@ -64,7 +64,8 @@ def segment_mean_std(
     """Mean, Bessel-corrected standard deviation and count of each segment.
 
     The standard deviation of a segment with fewer than two entries is 0 (not NaN). It is
-    computed from the centred values (two passes); the mean of a segment whose entries are all
+    computed from the centred values (two passes), scaled by their largest magnitude so that it
+    stays finite for values whose squares would overflow; the mean of a segment whose entries are all
     equal is that value exactly (a summed mean can be off by rounding), so its std is exactly 0.
     """
     count = segment_count(index, num_segments, values.dtype)
@@ -73,10 +74,14 @@ def segment_mean_std(
     high = torch.full_like(mean, float("-inf")).scatter_reduce(0, index, values, "amax")
     mean = torch.where(low == high, low, mean)
     centred = values - mean[index]
-    square = segment_sum(centred * centred, index, num_segments)
-    var = square / (count - 1).clamp(min=1)
-    var = torch.where(count > 1, var, torch.zeros_like(var))
-    return mean, var.sqrt(), count
+    # Squares are taken of the centred values divided by the segment's largest |deviation|,
+    # so rewards near the float32 limit (1e19 squares to 1e38) still give a finite std.
+    scale = torch.zeros_like(mean).scatter_reduce(0, index, centred.abs(), "amax")
+    unit = centred / scale.clamp(min=torch.finfo(values.dtype).tiny)[index]
+    square = segment_sum(unit * unit, index, num_segments)
+    std = scale * (square / (count - 1).clamp(min=1)).sqrt()
+    std = torch.where(count > 1, std, torch.zeros_like(std))
+    return mean, std, count
 
 
 def _doubling_scan(x: Tensor, a: Tensor) -> Tensor:

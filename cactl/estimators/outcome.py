@@ -23,12 +23,18 @@ def group_normalised(
     ``std_g`` is Bessel-corrected. A singleton group gives 0 (its mean is itself); a group whose
     values are all equal gives 0 (exactly, also with ``eps = 0``).
     """
-    mean, std, _ = segment_mean_std(values, group, num_groups)
-    centred = values - mean[group]
     if scale == "std":
+        # Normalising is invariant to a common factor: dividing everything (eps included) by the
+        # largest |x| first keeps the squares of rewards near the float limit from overflowing.
+        size = values.abs().max() if values.numel() else values.new_ones(())
+        size = torch.where(size > 0, size, torch.ones_like(size))
+        unit = values / size
+        mean, std, _ = segment_mean_std(unit, group, num_groups)
         spread = std[group]
-        return torch.where(spread > 0, centred / (spread + eps), torch.zeros_like(centred))
-    return centred
+        centred = unit - mean[group]
+        return torch.where(spread == 0, torch.zeros_like(centred), centred / (spread + eps / size))
+    mean, _, _ = segment_mean_std(values, group, num_groups)
+    return values - mean[group]
 
 
 @register("grpo")

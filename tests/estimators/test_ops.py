@@ -82,3 +82,15 @@ def test_segment_mean_std_bessel_and_singletons() -> None:
     assert mean.tolist() == [3.0, 7.0, 2.0]
     assert std.tolist() == [2.0, 0.0, 0.0]
     assert count.tolist() == [3.0, 1.0, 2.0]
+
+
+def test_segment_std_stays_finite_where_squares_overflow() -> None:
+    from cactl.estimators.ops import segment_mean_std
+
+    values = torch.tensor([1e19, 3e19, 2.0, 4.0], dtype=torch.float32)
+    index = torch.tensor([0, 0, 1, 1])
+    mean, std, count = segment_mean_std(values, index, 2)
+    # Bessel std of two values is |a - b| / sqrt(2).
+    assert torch.allclose(std, torch.tensor([2e19 / 2**0.5, 2 / 2**0.5]), rtol=1e-6)
+    assert torch.allclose(mean, torch.tensor([2e19, 3.0]), rtol=1e-6)
+    assert count.tolist() == [2.0, 2.0]

@@ -243,23 +243,27 @@ def test_errors_of_the_batch_and_estimators_name_the_file_and_line(tmp_path: Pat
 
 
 def test_credit_that_overflows_float32_is_refused_on_its_line(tmp_path: Path) -> None:
-    # 3e38 fits in float32, but grpo's group std (the rewards' spread squared) overflows
+    # 3e38 fits in float32, but rloo's group total (3e38 + 3e38) overflows
     rows = [
         {"id": str(i), "group": "g", "reward": 3e38 * (i % 2), "steps": [{"tokens": 1}]}
         for i in range(4)
     ]
     path = _jsonl(tmp_path, rows)
     with pytest.raises(InputError) as caught:
-        trial_on_file(path, ["grpo"], compare=False, device=CPU)
+        trial_on_file(path, ["rloo"], compare=False, device=CPU)
     assert (caught.value.file, caught.value.line) == (path, 2)
     assert caught.value.message == (
-        "estimator 'grpo' cannot run on this data: its credit of trajectory 0 (id '0') "
+        "estimator 'rloo' cannot run on this data: its credit of trajectory 0 (id '0') "
         "at step 0 overflows"
     )
+    # grpo normalises in units of the largest reward, so the same rewards give exact credit:
     # rewards 0, x, 0, x: mean x/2, unbiased std x/sqrt(3), credit +-(x/2)/(x/sqrt(3)) = +-0.866
-    rows = [dict(row, reward=1e18 * (i % 2)) for i, row in enumerate(rows)]
-    (result,) = trial_on_file(_jsonl(tmp_path, rows), ["grpo"], compare=False, device=CPU).results
-    assert [round(c[0], 3) for c in result.credits] == [-0.866, 0.866, -0.866, 0.866]
+    for size in (3e38, 1e18):
+        rows = [dict(row, reward=size * (i % 2)) for i, row in enumerate(rows)]
+        (result,) = trial_on_file(
+            _jsonl(tmp_path, rows), ["grpo"], compare=False, device=CPU
+        ).results
+        assert [round(c[0], 3) for c in result.credits] == [-0.866, 0.866, -0.866, 0.866]
 
 
 def test_too_many_tokens_is_refused_before_any_memory_is_taken(tmp_path: Path) -> None:
