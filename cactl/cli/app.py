@@ -44,6 +44,13 @@ class _Group(TyperGroup):
             # are rendered by the parser: exit 2 with the usage line.
             if _debug(ctx) or type(exc).__module__.startswith(("typer", "click")):
                 raise
+            if isinstance(exc, ModuleNotFoundError) and exc.name == "torch":
+                # torch is a dependency, but the torch-free commands run without it.
+                sys.stderr.write(
+                    "error: this command runs torch estimators, and torch is not installed. "
+                    "Install it with: pip install 'torch>=2.4'\n"
+                )
+                raise typer.Exit(2) from None
             sys.stderr.write(
                 f"cactl: internal error: {type(exc).__name__}: {exc}\n"
                 "Run again with --debug for the traceback, and please report it.\n"

@@ -87,3 +87,16 @@ def test_no_colour_codes_when_not_a_terminal(monkeypatch: pytest.MonkeyPatch) ->
     assert result.exit_code == 0
     assert "\x1b[" not in result.stdout
     assert "\x1b[" not in result.stderr
+
+
+def test_missing_torch_is_a_clear_message(failing_commands: typer.Typer) -> None:
+    @failing_commands.command("needs-torch")
+    def needs_torch() -> None:
+        raise ModuleNotFoundError("No module named 'torch'", name="torch")
+
+    result = run("probe", "needs-torch")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: this command runs torch estimators, and torch is not installed. "
+        "Install it with: pip install 'torch>=2.4'\n"
+    )
