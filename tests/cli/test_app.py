@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 import sys
 
 import pytest
@@ -45,8 +46,8 @@ def test_python_dash_m_runs_the_same_app() -> None:
 
 
 @pytest.fixture
-def failing_commands() -> object:
-    """Two throw-away commands: one raising an input error, one with a bug."""
+def failing_commands() -> Iterator[typer.Typer]:
+    """Throw-away commands under ``cactl probe``: an input error, a bug (tests add more)."""
     probe = typer.Typer()
 
     @probe.command("bad-input")
@@ -63,7 +64,7 @@ def failing_commands() -> object:
     app.registered_groups[:] = [g for g in app.registered_groups if g.typer_instance is not probe]
 
 
-def test_input_error_is_a_message_and_exit_2(failing_commands: object) -> None:
+def test_input_error_is_a_message_and_exit_2(failing_commands: typer.Typer) -> None:
     result = run("probe", "bad-input")
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -72,7 +73,7 @@ def test_input_error_is_a_message_and_exit_2(failing_commands: object) -> None:
     )
 
 
-def test_internal_error_has_no_traceback_unless_debug(failing_commands: object) -> None:
+def test_internal_error_has_no_traceback_unless_debug(failing_commands: typer.Typer) -> None:
     result = run("probe", "bug")
     assert result.exit_code == 2
     assert "internal error: ZeroDivisionError: boom" in result.stderr
