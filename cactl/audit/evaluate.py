@@ -9,7 +9,7 @@ from typing import Any
 from cactl.audit.checklist import Checklist, Item, Priority, Status
 from cactl.audit.paper import Paper, load_paper
 from cactl.audit.rules import fill
-from cactl.errors import CactlError, InputError, InputErrors
+from cactl.errors import CactlError, InputError, InputErrors, raise_all
 from cactl.yamlsrc import Positions
 
 
@@ -189,6 +189,5 @@ def audit_files(files: list[str], checklist: Checklist, *, strict: bool = False)
         except CactlError:
             raise
         reports.append(audit_paper(paper, data, positions, checklist, strict=strict))
-    if errors:
-        raise errors[0] if len(errors) == 1 else InputErrors(errors)
+    raise_all(errors)
     return reports

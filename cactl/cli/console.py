@@ -48,6 +48,11 @@ def emit_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
+def emit_records(records: list[Any]) -> None:
+    """One JSON document for one or several results: the record itself, or a list of them."""
+    emit_json(records[0] if len(records) == 1 else records)
+
+
 def emit_text(text: str) -> None:
     """Print plain text on stdout exactly as given (CSV, markdown, LaTeX, XML...)."""
     sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")

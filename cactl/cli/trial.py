@@ -201,8 +201,7 @@ def trial(
                 for name in tasks
             ]
     if output_format is console.TableOrJson.json:
-        records = [t.record() for t in trials]
-        console.emit_json(records[0] if len(records) == 1 else records)
+        console.emit_records([t.record() for t in trials])
     else:
         out = console.out()
         for number, result in enumerate(trials):
@@ -251,8 +250,7 @@ def _train(
             for name in tasks
         ]
     if output_format is console.TableOrJson.json:
-        records = [run.record() for run in runs]
-        console.emit_json(records[0] if len(records) == 1 else records)
+        console.emit_records([run.record() for run in runs])
     else:
         out = console.out()
         for run in runs:
