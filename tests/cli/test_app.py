@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import typer
@@ -12,7 +13,7 @@ import typer
 from cactl import __version__
 from cactl.cli.app import app
 from cactl.errors import InputError
-from tests.helpers import run
+from tests.helpers import modules_imported_by, run
 
 
 def test_version() -> None:
@@ -101,3 +102,15 @@ def test_missing_torch_is_a_clear_message(failing_commands: typer.Typer) -> None
         "error: this command runs torch estimators, and torch is not installed. "
         "Install it with: pip install 'torch>=2.4'\n"
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("tree", "check"), ("tree", "show"), ("schema", "paper"), ("init", "-"), ("tasks", "list")],
+)
+def test_torch_free_commands_never_import_torch(args: tuple[str, ...], tmp_path: Path) -> None:
+    if args == ("init", "-"):
+        args = ("init", str(tmp_path / "p.yaml"))
+    modules = modules_imported_by(*args, tmp_dir=str(tmp_path))
+    assert "cactl.cli.app" in modules
+    assert "torch" not in modules
