@@ -1,9 +1,12 @@
 """YAML that remembers where every value came from.
 
-``load_yaml`` parses with PyYAML's composer (which keeps marks), refuses duplicate keys,
-reads only ``true``/``false`` as booleans (YAML 1.2 style: ``yes``, ``no``, ``on``, ``off``
-stay strings), and returns the plain data together with a :class:`Positions` map from a field
-path (a tuple of keys and list indices) to its 1-based line and column.
+``load_yaml`` parses with PyYAML's composer (which keeps marks) on top of libyaml's parser where
+PyYAML has it (PyYAML's own parser otherwise, and for every document libyaml refuses or might
+read differently, so messages and positions are PyYAML's either way), counts values as it
+composes (at most :data:`MAX_NODES`, aliases expanded), refuses duplicate keys, reads only
+``true``/``false`` as booleans (YAML 1.2 style: ``yes``, ``no``, ``on``, ``off`` stay strings),
+and returns the plain data together with a :class:`Positions` map from a field path (a tuple of
+keys and list indices) to its 1-based line and column.
 
 ``validation_errors`` maps a pydantic ``ValidationError`` onto those positions, so every
 schema error names file, line, column, field, expected and found, and an unknown key gets a
@@ -16,11 +19,11 @@ import math
 import re
 import sys
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -31,24 +34,24 @@ from cactl.fileio import read_input, source_name
 PathKey = tuple[str | int, ...]
 
 
-class _StrictBoolLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans (only true/false, any case) and no implicit
-    timestamps (``2020-02-30`` is text; cactl's formats have no date type)."""
+class _StrictResolver(yaml.resolver.Resolver):
+    """YAML 1.2 booleans (only true/false, any case), no implicit timestamps (``2020-02-30``
+    is text; cactl's formats have no date type), and numbers without YAML 1.1's base-60 forms
+    (``1:30:00`` is text, not 5400); floats as YAML 1.2 writes them too (``1.5e3``, ``1e3``:
+    numbers, where YAML 1.1 read text)."""
 
 
-_DROPPED_RESOLVERS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"}
-_StrictBoolLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED_RESOLVERS]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+_DROPPED_RESOLVERS = {
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
 }
-# Integers and floats without YAML 1.1's base-60 forms (``1:30:00`` is text, not 5400); floats
-# as YAML 1.2 writes them too (``1.5e3``, ``1e3``: numbers, where YAML 1.1 read text).
-_DROPPED_RESOLVERS |= {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
-_StrictBoolLoader.yaml_implicit_resolvers = {
+_StrictResolver.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED_RESOLVERS]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
 }
-_StrictBoolLoader.add_implicit_resolver(
+_StrictResolver.add_implicit_resolver(
     "tag:yaml.org,2002:int",
     re.compile(
         r"""^(?:[-+]?0b[0-1_]+
@@ -59,7 +62,7 @@ _StrictBoolLoader.add_implicit_resolver(
     ),
     list("-+0123456789"),
 )
-_StrictBoolLoader.add_implicit_resolver(
+_StrictResolver.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(
         r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
@@ -71,11 +74,142 @@ _StrictBoolLoader.add_implicit_resolver(
     ),
     list("-+0123456789."),
 )
-_StrictBoolLoader.add_implicit_resolver(
+_StrictResolver.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
+
+
+#: Values a document may have, every use of an alias counted (an alias "bomb" of a few
+#: hundred bytes expands to billions): far more than any paper, checklist or tree needs.
+#: Counted while the document is composed, so a file past it stops there.
+MAX_NODES = 200_000
+
+
+class _TooManyValues(Exception):
+    def __init__(self, mark: Any, aliases: bool) -> None:  # PyYAML's or libyaml's Mark
+        super().__init__("too many values")
+        self.mark = mark
+        self.aliases = aliases
+
+
+class _CountingComposer(yaml.composer.Composer):
+    """PyYAML's composer, counting values (every node but a mapping's keys) as they are
+    composed, an alias as many values as the one it names expands to, and stopping as soon as
+    the count passes :data:`MAX_NODES`. An alias inside the value it names is refused (it
+    would expand forever)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values = 0
+        self.aliases_used = False
+        self._sizes: dict[str, int] = {}  # anchor -> values it expands to, once composed
+
+    if TYPE_CHECKING:  # provided by the parser it is mixed with (PyYAML's or libyaml's)
+
+        def peek_event(self) -> Any: ...
+
+    def _count(self, values: int, mark: Any) -> None:
+        self.values += values
+        if self.values > MAX_NODES:
+            raise _TooManyValues(mark, self.aliases_used)
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        is_key = isinstance(parent, yaml.MappingNode) and index is None
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            node = super().compose_node(parent, index)  # an undefined one raises
+            size = self._sizes.get(event.anchor or "")
+            mark: Any = event.start_mark  # PyYAML's Mark, or libyaml's
+            if size is None:
+                raise yaml.composer.ComposerError(
+                    None, None, f"alias {event.anchor!r} is used inside its own value", mark
+                )
+            if not is_key:
+                self.aliases_used = True
+                self._count(size, mark)
+            return node
+        before = self.values
+        if not is_key:
+            self._count(1, event.start_mark)
+        node = super().compose_node(parent, index)
+        if event.anchor is not None:
+            self._sizes[event.anchor] = self.values - before
+        return node
+
+
+class _PyLoader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    _CountingComposer,
+    yaml.constructor.SafeConstructor,
+    _StrictResolver,
+):
+    """The pure-Python reader, scanner and parser: the reference, and the fallback."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        _CountingComposer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _StrictResolver.__init__(self)
+
+
+class _NotPyYAML(Exception):
+    """libyaml reads a document that PyYAML refuses (a case :func:`_libyaml_may_read` cannot
+    see from the text): PyYAML decides."""
+
+
+def _libyaml_may_read(text: str) -> bool:
+    """Whether libyaml reads ``text`` as PyYAML does: not when it holds a character PyYAML's
+    reader refuses, nor a tab (libyaml takes a tab as a separator in places where PyYAML
+    refuses it; a tab in quoted text is written ``\\t``), nor a byte order mark past the
+    first character."""
+    return (
+        "\t" not in text
+        and "\ufeff" not in text[1:]  # libyaml counts a byte order mark past the start twice
+        and not yaml.reader.Reader.NON_PRINTABLE.search(text)
+    )
+
+
+_CLoader: Callable[[str], _CountingComposer] | None = None
+if yaml.__with_libyaml__:  # libyaml's scanner and parser, with the same composer on top
+
+    class _LibyamlLoader(
+        _CountingComposer,
+        yaml.constructor.SafeConstructor,
+        _StrictResolver,
+        yaml._yaml.CParser,
+    ):
+        """libyaml's reader, scanner and parser (about ten times faster than PyYAML's own)
+        under the same composer, constructor and resolver: one implementation of every bound.
+        A document libyaml refuses is parsed again by :class:`_PyLoader`, whose messages and
+        positions are the ones cactl reports."""
+
+        def __init__(self, stream: str) -> None:
+            yaml._yaml.CParser.__init__(self, stream)
+            _CountingComposer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            _StrictResolver.__init__(self)
+
+        def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+            event = self.peek_event()
+            if (
+                isinstance(event, yaml.ScalarEvent)
+                and not event.style  # plain (libyaml says "", PyYAML None)
+                and ("?" in event.value or not event.value)
+                and isinstance(parent, (yaml.SequenceNode, yaml.MappingNode))
+                and parent.flow_style
+            ):
+                # Inside [...] and {...}, PyYAML ends a plain scalar at "?", and places an
+                # empty value (``{a: }``) elsewhere than libyaml does.
+                raise _NotPyYAML
+            return super().compose_node(parent, index)
+
+    _CLoader = _LibyamlLoader
 
 
 @dataclass
@@ -89,7 +223,8 @@ class Positions:
     #: Problems the document has but that do not stop reading it (duplicate keys: the first
     #: value is kept), when :func:`load_yaml_text` is asked to keep going.
     problems: list[InputError] = field(default_factory=list)
-    #: Values (nodes) read so far; an alias counts each time it is used.
+    #: Values in the document (every node but a mapping's keys), an alias counted as the
+    #: values it stands for each time it is used; at most :data:`MAX_NODES`.
     nodes: int = 0
 
     def locate(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int, int] | None:
@@ -160,10 +295,6 @@ _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 #: Nesting of mappings and sequences a document may have (cactl's formats need a few).
 MAX_DEPTH = 64
-#: Values a document may have, every use of an alias counted (an alias "bomb" of a few
-#: hundred bytes expands to billions): far more than any paper, checklist or tree needs.
-MAX_NODES = 200_000
-
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -179,12 +310,6 @@ def _int_digits() -> int:
     """Python's limit on the digits of an integer read from text (3.10.7+; 0 means none)."""
     limit: int = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
     return limit or 4300
-
-
-class _TooManyNodes(Exception):
-    def __init__(self, node: yaml.Node) -> None:
-        super().__init__("too many nodes")
-        self.node = node
 
 
 def bad_character(text: str) -> int | None:
@@ -235,7 +360,10 @@ def _scalar_error(
 
 
 def _scalar(
-    node: yaml.ScalarNode, path: PathKey, loader: _StrictBoolLoader, positions: Positions
+    node: yaml.ScalarNode,
+    path: PathKey,
+    loader: yaml.constructor.SafeConstructor,
+    positions: Positions,
 ) -> tuple[Any, list[InputError]]:
     """The value of a scalar: plain types only, numbers finite, text without control
     characters; anything else a located error."""
@@ -290,12 +418,9 @@ def _scalar(
 
 
 def _walk(
-    node: yaml.Node, path: PathKey, loader: _StrictBoolLoader, positions: Positions
+    node: yaml.Node, path: PathKey, loader: yaml.constructor.SafeConstructor, positions: Positions
 ) -> tuple[Any, list[InputError]]:
     positions.marks[path] = _mark(node)
-    positions.nodes += 1
-    if positions.nodes > MAX_NODES:
-        raise _TooManyNodes(node)
     errors: list[InputError] = []
     if len(path) >= MAX_DEPTH and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         return None, [_too_deep(positions.file, *_mark(node), positions)]
@@ -401,15 +526,26 @@ def _marked_error(
     )
 
 
-def load_yaml_text(text: str, file: str, *, keep_going: bool = False) -> tuple[Any, Positions]:
-    """Parse one YAML document from ``text``; raise :class:`InputError` on any problem.
+def _too_many_values(exc: _TooManyValues, positions: Positions) -> InputError:
+    line, column = exc.mark.line + 1, exc.mark.column + 1
+    counted = " (an alias counts as the values it stands for, each time it is used)"
+    return InputError(
+        "the document has too many values" + (counted if exc.aliases else ""),
+        file=positions.file,
+        line=line,
+        column=column,
+        expected=f"at most {MAX_NODES} values",
+        source_line=positions.line_text(line),
+        code="too-large",
+    )
 
-    With ``keep_going``, problems that leave a usable document (duplicate keys, unsupported
-    tags on collections) are put in ``positions.problems`` instead of raised, so the caller can
-    report them together with its schema errors."""
-    positions = Positions(file=file, lines=text.splitlines())
+
+def _compose_python(text: str, positions: Positions) -> tuple[yaml.Node | None, _PyLoader]:
+    """The document's node graph by PyYAML's own parser, or the :class:`InputError` it
+    warrants (syntax, a character YAML does not allow, nesting, too many values)."""
+    file = positions.file
     try:
-        loader = _StrictBoolLoader(text)
+        loader = _PyLoader(text)
     except yaml.reader.ReaderError as exc:
         # A character YAML does not allow (a control character, say), found before parsing.
         bad_line = text.count("\n", 0, exc.position) + 1
@@ -425,37 +561,54 @@ def load_yaml_text(text: str, file: str, *, keep_going: bool = False) -> tuple[A
             code="bad-text",
         ) from None
     try:
-        try:
-            node = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            raise _marked_error(exc, "YAML syntax error", positions) from None
-        except yaml.YAMLError as exc:
-            raise InputError(f"YAML error: {exc}", file=file, code="yaml-syntax") from None
-        except RecursionError:
-            # The composer recurses once per level; the reader is where it gave up.
-            line, column = loader.line + 1, loader.column + 1
-            raise _too_deep(file, line, column, positions) from None
-        if node is None:
-            return None, positions
-        try:
-            data, errors = _walk(node, (), loader, positions)
-        except _TooManyNodes as exc:
-            line, column = _mark(exc.node)
-            raise InputError(
-                "the document has too many values (aliases count each time they are used)",
-                file=file,
-                line=line,
-                column=column,
-                expected=f"at most {MAX_NODES} values",
-                source_line=positions.line_text(line),
-                code="too-large",
-            ) from None
-        except yaml.MarkedYAMLError as exc:
-            raise _marked_error(exc, "YAML error", positions, "invalid-value") from None
-        except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
-            raise InputError(f"YAML error: {exc}", file=file) from None
+        return loader.get_single_node(), loader
+    except _TooManyValues as exc:
+        raise _too_many_values(exc, positions) from None
+    except yaml.MarkedYAMLError as exc:
+        raise _marked_error(exc, "YAML syntax error", positions) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"YAML error: {exc}", file=file, code="yaml-syntax") from None
+    except RecursionError:
+        # The composer recurses once per level; the reader is where it gave up.
+        line, column = loader.line + 1, loader.column + 1
+        raise _too_deep(file, line, column, positions) from None
     finally:
         loader.dispose()
+
+
+def _compose(text: str, positions: Positions) -> tuple[yaml.Node | None, _CountingComposer]:
+    """The document's node graph: by libyaml where it is installed and takes the document,
+    else (and for every error but too many values) by :func:`_compose_python`, so messages and
+    positions are PyYAML's either way."""
+    if _CLoader is not None and _libyaml_may_read(text):
+        loader = _CLoader(text)
+        try:
+            return loader.get_single_node(), loader
+        except _TooManyValues as exc:  # libyaml's marks are PyYAML's; no need to parse again
+            raise _too_many_values(exc, positions) from None
+        except (yaml.YAMLError, RecursionError, _NotPyYAML):
+            pass  # PyYAML finds the same problem and words it as cactl reports it
+    return _compose_python(text, positions)
+
+
+def load_yaml_text(text: str, file: str, *, keep_going: bool = False) -> tuple[Any, Positions]:
+    """Parse one YAML document from ``text``; raise :class:`InputError` on any problem.
+
+    With ``keep_going``, problems that leave a usable document (duplicate keys, unsupported
+    tags on collections) are put in ``positions.problems`` instead of raised, so the caller can
+    report them together with its schema errors."""
+    positions = Positions(file=file, lines=text.splitlines())
+    node, loader = _compose(text, positions)
+    positions.nodes = loader.values
+    if node is None:
+        return None, positions
+    constructor: Any = loader
+    try:
+        data, errors = _walk(node, (), constructor, positions)
+    except yaml.MarkedYAMLError as exc:
+        raise _marked_error(exc, "YAML error", positions, "invalid-value") from None
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        raise InputError(f"YAML error: {exc}", file=file) from None
     if errors and keep_going:
         positions.problems.extend(errors)
     elif errors:

@@ -1,6 +1,11 @@
-"""YAML loading with positions: marks, duplicates, booleans, syntax errors, pydantic mapping."""
+"""YAML loading with positions: marks, duplicates, booleans, syntax errors, pydantic mapping.
+
+Every test here runs twice: with libyaml's parser (where PyYAML was built with it) and with
+PyYAML's pure-Python one, which must give the same data, positions and errors."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -8,6 +13,18 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from cactl import yamlsrc
 from cactl.errors import MAX_SHOWN, InputError, InputErrors
 from cactl.yamlsrc import format_path, load_yaml, load_yaml_text, validation_errors
+
+LIBYAML = yamlsrc._CLoader
+
+
+@pytest.fixture(autouse=True, params=["libyaml", "python"])
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    if request.param == "libyaml" and LIBYAML is None:
+        pytest.skip("PyYAML was built without libyaml")
+    if request.param == "python":
+        monkeypatch.setattr(yamlsrc, "_CLoader", None)
+    yield request.param
+
 
 DOC = """\
 paper:
@@ -202,3 +219,51 @@ def test_many_errors_are_all_counted_and_the_message_capped() -> None:
     rendered = caught.value.render()
     assert rendered.endswith(f"\n... and {300 - MAX_SHOWN} more")
     assert rendered.count("duplicate key") == MAX_SHOWN
+
+
+def test_a_long_document_stops_at_the_value_past_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlsrc, "MAX_NODES", 1000)
+    # the root, evaluation and benchmarks mappings (3) + 498 entries of 2 values (a mapping and
+    # its name) = 999; the 499th entry, on line 2 + 499, makes it 1000, and its name (column
+    # 14) the value past the limit. The syntax error at the end is never reached.
+    text = "evaluation:\n  benchmarks:\n" + "".join(
+        f"    - {{name: b{i}}}\n" for i in range(100_000)
+    )
+    text += "  [unclosed\n"
+    with pytest.raises(InputError) as caught:
+        load_yaml_text(text, "big.yaml")
+    error = caught.value
+    assert (error.line, error.column, error.code) == (501, 14, "too-large")
+    assert error.message == "the document has too many values"  # no aliases: none mentioned
+    assert error.expected == "at most 1000 values"
+
+
+def test_the_message_names_aliases_only_when_the_file_uses_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(yamlsrc, "MAX_NODES", 9)
+    with pytest.raises(InputError) as caught:
+        load_yaml_text("".join(f"k{i}: 1\n" for i in range(20)), "keys.yaml")
+    assert caught.value.message == "the document has too many values"
+    assert (caught.value.line, caught.value.column) == (9, 5)  # root + 8 values, then k8's
+    with pytest.raises(InputError) as caught:
+        load_yaml_text("a: &x [1, 2, 3]\nb: *x\nc: [1]\n", "alias.yaml")
+    assert caught.value.message == (
+        "the document has too many values"
+        " (an alias counts as the values it stands for, each time it is used)"
+    )
+    assert (caught.value.line, caught.value.column) == (3, 4)
+
+
+def test_an_alias_inside_its_own_value_is_refused() -> None:
+    with pytest.raises(InputError) as caught:
+        load_yaml_text("a: &x\n  - 1\n  - *x\n", "self.yaml")
+    error = caught.value
+    assert (error.line, error.column, error.code) == (3, 5, "yaml-syntax")
+    assert error.message == "YAML syntax error: alias 'x' is used inside its own value"
+
+
+def test_positions_count_values_not_keys() -> None:
+    _, positions = load_yaml_text("a: &x [1, 2]\nb: *x\nc: {d: 1}\n", "n.yaml")
+    # root, a, 1, 2, b (3 through the alias), c, d
+    assert positions.nodes == 1 + 3 + 3 + 2
