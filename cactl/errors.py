@@ -34,6 +34,7 @@ CODES: dict[str, str] = {
     "too-deep": "mappings and lists nest deeper than allowed",
     "bad-text": "text that is not UTF-8 or holds a character cactl refuses",
     "not-found": "a file that does not exist",
+    "empty-path": "an empty path ('') where a file is expected",
     "not-a-file": "a path that is not a regular file (a folder, a FIFO, a device, ...)",
     "unreadable": "a file that cannot be read",
     "unwritable": "an output that cannot be written",
@@ -174,16 +175,25 @@ class InputErrors(CactlError):
     """Several input errors found in one pass; all are reported, not only the first."""
 
     errors: Sequence[InputError] = field(default_factory=list)
+    #: How many errors were found in all, where a reader kept only the first ones (``errors``)
+    #: and counted the rest; None: ``errors`` holds them all.
+    total: int | None = None
 
     def __post_init__(self) -> None:
         super().__init__(self.render())
 
+    @property
+    def count(self) -> int:
+        """The errors found: those held and those only counted."""
+        return max(len(self.errors), self.total or 0)
+
     def render(self, *, frame: bool = False) -> str:
-        count = len(self.errors)
+        count = self.count
+        shown = self.errors[:MAX_SHOWN]
         head = f"{count} error{'s' if count != 1 else ''}:\n" if count > 1 else ""
-        text = head + "\n".join(error.render(frame=frame) for error in self.errors[:MAX_SHOWN])
-        if count > MAX_SHOWN:
-            text += f"\n... and {count - MAX_SHOWN} more"
+        text = head + "\n".join(error.render(frame=frame) for error in shown)
+        if count > len(shown):
+            text += f"\n... and {count - len(shown)} more"
         return text
 
 
@@ -196,11 +206,16 @@ def error_list(error: CactlError) -> list[InputError]:
     return [InputError(error.render())]
 
 
+def error_count(error: CactlError) -> int:
+    """How many input errors a :class:`CactlError` stands for, counted ones included."""
+    return error.count if isinstance(error, InputErrors) else len(error_list(error))
+
+
 def errors_document(error: CactlError) -> dict[str, Any]:
     """The JSON document of an exit 2: ``{"errors": [...], "count": N}`` (at most
-    :data:`MAX_SHOWN` errors listed; ``count`` is all of them)."""
+    :data:`MAX_SHOWN` errors listed; ``count`` is all of them, those only counted included)."""
     errors = error_list(error)
-    return {"errors": [e.to_dict() for e in errors[:MAX_SHOWN]], "count": len(errors)}
+    return {"errors": [e.to_dict() for e in errors[:MAX_SHOWN]], "count": error_count(error)}
 
 
 def raise_all(errors: Iterable[InputError]) -> None:

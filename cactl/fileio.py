@@ -46,6 +46,25 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def _empty_path(field: str | None) -> InputError:
+    return InputError(
+        "empty path",
+        field=field,
+        expected="the path of a file, or - for standard input",
+        found="''",
+        code="empty-path",
+    )
+
+
+def check_input(path: str, *, field: str) -> None:
+    """Refuse, before any work, an input path that names nothing: the empty path ``''``
+    (``field`` is the option or argument that gave it). A command calls this for each input
+    path it takes, as given (a :class:`~pathlib.Path` turns ``''`` into ``.``, a folder);
+    :func:`open_input` refuses ``''`` too, without the field."""
+    if path == "":
+        raise _empty_path(field)
+
+
 def open_input(path: Path | str, *, what: str = "file") -> tuple[BinaryIO, bool]:
     """``(binary handle, whether the caller closes it)`` for a regular file, or for standard
     input when ``path`` is ``-``; an :class:`InputError` for anything else."""
@@ -59,7 +78,7 @@ def open_input(path: Path | str, *, what: str = "file") -> tuple[BinaryIO, bool]
             )
         return buffer, False
     if not name:
-        raise InputError(f"an empty path names no {what}", found="''", code="not-found")
+        raise _empty_path(None)
     if not name.isprintable():  # an ESC or a lone surrogate would reach every report
         raise InputError(
             f"the {what}'s name holds a control character or an undecodable byte",

@@ -81,7 +81,7 @@ def test_an_input_must_be_a_regular_file(tmp_path: Path) -> None:
     assert _read_error("/dev/zero").message == "paper file is a device, expected a regular file"
     assert _read_error(tmp_path).code == "not-a-file"
     assert _read_error(tmp_path / "none.yaml").code == "not-found"
-    assert _read_error("").code == "not-found"
+    assert (_read_error("").code, _read_error("").message) == ("empty-path", "empty path")
 
 
 def test_a_symlink_to_a_regular_file_is_read(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from cactl.audit.summary import CorpusSummary
 from cactl.cli import console
 from cactl.cli.formats import Format, Formats, emit
 from cactl.errors import InputError
-from cactl.fileio import check_output
+from cactl.fileio import check_input, check_output
 from cactl.render import audit as render
 
 
@@ -49,7 +49,7 @@ SUMMARY_FORMATS: Formats[CorpusSummary] = Formats(
 
 
 def audit(
-    papers: list[Path] = typer.Argument(
+    papers: list[str] = typer.Argument(
         ...,
         metavar="PAPER.yaml",
         help="paper.yaml files to audit (write one with: cactl init).",
@@ -113,6 +113,9 @@ def audit(
             found=output_format.name,
             code="bad-option",
         )
+    for paper in papers:
+        check_input(paper, field="PAPER.yaml")
+    check_input(checklist, field="--checklist")
     if output is not None:
         check_output(output)  # its folder, before the work
     rules = load_checklist(checklist)

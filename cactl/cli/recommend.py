@@ -10,7 +10,7 @@ import typer
 from cactl.cli import console
 from cactl.cli.formats import Format, Formats, emit, json_text
 from cactl.errors import InputError, did_you_mean
-from cactl.fileio import check_output, source_name, write_atomic
+from cactl.fileio import check_input, check_output, source_name, write_atomic
 from cactl.inventory import Method
 from cactl.recommend.answers import load_answers_file, parse_answer_flags, record_text
 from cactl.recommend.load import DEFAULT_TREE, leaf_methods, load_tree
@@ -101,6 +101,9 @@ def recommend(
             hint="use --format table with --run, or run the JSON's 'next' command yourself",
             code="bad-option",
         )
+    check_input(tree_name, field="--tree")
+    if answers_file is not None:
+        check_input(answers_file, field="--answers")
     if record is not None:
         check_output(record)  # its folder, before the questions
     loaded = load_tree(tree_name)

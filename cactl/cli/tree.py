@@ -7,6 +7,7 @@ import typer
 from cactl.cli import console
 from cactl.cli.formats import Format, Formats, emit, json_text
 from cactl.errors import InputError
+from cactl.fileio import check_input
 from cactl.recommend.load import DEFAULT_TREE, load_tree
 from cactl.recommend.model import Tree
 from cactl.render import recommend as render
@@ -51,6 +52,7 @@ def show(
 
       cactl tree show --tree my-tree.yaml --format json
     """
+    check_input(tree_name, field="--tree")
     emit(output_format.render(load_tree(tree_name).tree))
 
 
@@ -78,6 +80,10 @@ def check(
             found=f"{file!r} and {tree_name!r}",
             code="bad-option",
         )
-    chosen = file if file is not None else tree_name  # '' is a path that names nothing
+    if file is not None:
+        check_input(file, field="FILE")
+    if tree_name is not None:
+        check_input(tree_name, field="--tree")
+    chosen = file if file is not None else tree_name
     loaded = load_tree(DEFAULT_TREE if chosen is None else chosen)
     console.emit_text(render.check_summary(loaded.tree, loaded.display_name))

@@ -18,7 +18,7 @@ from rich.text import Text
 from cactl.cli import console
 from cactl.cli.formats import Format, Formats, emit, json_records
 from cactl.errors import InputError
-from cactl.fileio import check_output, write_atomic
+from cactl.fileio import check_input, check_output, write_atomic
 from cactl.render import trial as render
 from cactl.tasks.catalog import get_task_info, task_names
 from cactl.tasks.limits import check_lr, check_work
@@ -122,7 +122,7 @@ def trial(
     task: list[str] = typer.Option(
         [], "--task", "-t", help="Built-in task: fork, detour or team (repeatable)."
     ),
-    input_file: Path | None = typer.Option(
+    input_file: str | None = typer.Option(
         None, "--input", "-i", help="Your trajectories (JSONL, see cactl schema trajectory)."
     ),
     estimator: list[str] = typer.Option(
@@ -198,6 +198,8 @@ def trial(
     if plot is not None:
         render.check_plotting()
         check_output(plot)  # its folder, before the work
+    if input_file is not None:
+        check_input(input_file, field="--input")
     if input_file is not None and task:
         raise InputError(
             "--task and --input exclude each other", field="--input", code="bad-option"
@@ -258,7 +260,7 @@ def trial(
         if input_file is not None:
             trials = [
                 runner.trial_on_file(
-                    str(input_file),
+                    input_file,
                     estimator,
                     compare=compare or not estimator,
                     device=chosen_device,

@@ -54,7 +54,11 @@ def check_file_answers(
         key = str(raw_key)
         if key not in tree.questions:
             message, expected, hint = _key_error(tree, key)
-            errors.append(positions.error((key,), message, key=True, expected=expected, hint=hint))
+            errors.append(
+                positions.error(
+                    (key,), message, key=True, expected=expected, hint=hint, code="unknown-key"
+                )
+            )
             continue
         if not isinstance(value, str):
             options = tree.questions[key].options
@@ -65,13 +69,21 @@ def check_file_answers(
                     expected="one of " + ", ".join(options),
                     found=f"{type(value).__name__} {value!r}",
                     hint='quote it: "yes"' if isinstance(value, bool) else None,
+                    code="wrong-type",
                 )
             )
             continue
         if value not in tree.questions[key].options:
             message, expected, hint = _value_error(tree, key, value)
             errors.append(
-                positions.error((key,), message, expected=expected, found=repr(value), hint=hint)
+                positions.error(
+                    (key,),
+                    message,
+                    expected=expected,
+                    found=repr(value),
+                    hint=hint,
+                    code="not-allowed",
+                )
             )
             continue
         answers[key] = value

@@ -155,6 +155,7 @@ def structure_errors(tree: Tree, positions: Positions) -> list[InputError]:
                         key=True,
                         expected="one of " + ", ".join(question.options),
                         hint=did_you_mean(option, question.options),
+                        code="unknown-key",
                     )
                 )
             elif target not in targets:

@@ -97,7 +97,7 @@ class TaskInfo:
             field="--param",
             found=repr(name),
             hint=did_you_mean(name, names) or "see: cactl tasks list",
-            code="unknown-name",
+            code="unknown-key",
         )
 
     def parse_params(self, pairs: list[str]) -> dict[str, ParamValue]:

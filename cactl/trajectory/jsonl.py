@@ -5,11 +5,16 @@ with ``#`` are skipped; every problem is reported with the line number, the traj
 (when the line has one) and the field path (``steps[3].value``). Values are as strict as
 ``cactl schema trajectory`` says: JSON types are not converted (``"1.0"`` is not a number,
 ``true`` not a count); numbers must be finite (``NaN``, ``Infinity`` and overflowing literals
-are refused); text holds no control characters or lone surrogates; a key may appear once per
-object; ids must be unique within the file. A line is at most :data:`MAX_LINE_BYTES`;
-:func:`load_trajectories` holds at most :data:`MAX_TRAJECTORIES` trajectories and
-:data:`MAX_STEPS` steps, and reports every error of the file at once (up to
-:data:`MAX_ERRORS`).
+are refused); text holds no control characters or lone surrogates, and a text field (or a
+key) is at most :data:`~cactl.trajectory.model.MAX_TEXT_CHARS` characters; a key may appear
+once per object; ids must be unique within the file. A line is at most
+:data:`MAX_LINE_BYTES`.
+
+:func:`load_trajectories` holds what it reads: at most :data:`MAX_TRAJECTORIES` data lines
+(trajectories, valid or not) and :data:`MAX_STEPS` steps. It stops at the line that crosses
+a limit (the steps of a line are counted before its models are built). It reports every error
+of the file at once: the first :data:`cactl.errors.MAX_SHOWN` in full, and how many there are
+in all (``... and N more``, ``count`` in the JSON document).
 """
 
 from __future__ import annotations
@@ -22,15 +27,15 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ValidationError
 
-from cactl.errors import InputError, InputErrors, did_you_mean
+from cactl.errors import MAX_SHOWN, InputError, InputErrors, did_you_mean
 from cactl.fileio import open_input, source_name, write_atomic
-from cactl.trajectory.model import Coalition, Step, Trajectory, Truth
+from cactl.trajectory.model import MAX_TEXT_CHARS, Coalition, Step, Trajectory, Truth
 from cactl.yamlsrc import bad_character, bad_text_error, pydantic_code
 
-MAX_ERRORS = 20
 #: Bytes a line (one trajectory) may have: 64 MiB.
 MAX_LINE_BYTES = 64 * 1024 * 1024
-#: Trajectories and steps one file may bring into a run (they are held in memory).
+#: Data lines (trajectories) and steps one file may bring into a run (they are held in
+#: memory; see the README for how much).
 MAX_TRAJECTORIES = 200_000
 MAX_STEPS = 1_000_000
 
@@ -49,7 +54,7 @@ def _field_path(loc: tuple[int | str, ...]) -> str | None:
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif "[" in part or "(" in part or part in ("float", "int", "str"):
+        elif "[" in part or "(" in part or part in ("float", "int", "str", "constrained-str"):
             continue  # pydantic's labels of union members and validators, not fields
         else:
             path += f".{part}" if path else part
@@ -98,29 +103,74 @@ class _DuplicateKey(Exception):
         self.key = key
 
 
+class _LongKey(Exception):
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+
+
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object whose keys are unique (``json`` would keep the last value silently)."""
-    data: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in data:
-            raise _DuplicateKey(key)
-        data[key] = value
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
     return data
+
+
+def _object_short_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """:func:`_object`, each key at most MAX_TEXT_CHARS characters (for a line long enough
+    to hold a longer one)."""
+    data = _object(pairs)
+    if data and (longest := max(map(len, data))) > MAX_TEXT_CHARS:
+        raise _LongKey(longest)
+    return data
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object)
+_LONG_LINE_DECODER = json.JSONDecoder(object_pairs_hook=_object_short_keys)
+
+
+def _too_long(
+    what: str, length: int, file: str, line: int, field: str | None, index: int
+) -> InputError:
+    return InputError(
+        f"{what} is too long",
+        file=file,
+        line=line,
+        field=field,
+        expected=f"at most {MAX_TEXT_CHARS} characters",
+        found=f"{length} characters",
+        code="too-large",
+        trajectory=index,
+    )
 
 
 def _validation_errors(
     exc: ValidationError, data: Any, file: str, line: int, index: int
 ) -> Iterator[InputError]:
     ident = data.get("id") if isinstance(data, dict) else None
-    suffix = f" (trajectory {str(ident)!r})" if isinstance(ident, (str, int)) else ""
+    label = str(ident) if isinstance(ident, str) or type(ident) is int else None
+    suffix = f" (trajectory {label!r})" if label and len(label) <= MAX_TEXT_CHARS else ""
     seen: set[str | None] = set()
-    for error in exc.errors():
+    items = exc.errors()
+    # text too long for a union (an int or a str) is that, not "should be a valid integer"
+    too_long = {_field_path(tuple(e["loc"])) for e in items if e["type"] == "string_too_long"}
+    for error in items:
         loc = tuple(error["loc"])
         field = _field_path(loc)
-        if field in seen:
+        if field in seen or (field in too_long and error["type"] != "string_too_long"):
             continue  # one message per field (a union reports each of its members)
         seen.add(field)
+        if error["type"] == "string_too_long":
+            yield _too_long("text", len(error["input"]), file, line, field, index)
+            continue
         message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "finite_number":
+            message = f"must be a finite number, found {error.get('input')}"
         found = None
         value = error.get("input")
         if (
@@ -199,12 +249,13 @@ def _lines(handle: BinaryIO, file: str) -> Iterator[tuple[int, str] | InputError
 
 def _bad_text(data: Any) -> tuple[str, str] | None:
     """``(field path, text)`` of the first key or string value with a character cactl refuses
-    (see :func:`cactl.yamlsrc.bad_character`), or None."""
+    (see :func:`cactl.yamlsrc.bad_character`), or None. Text longer than MAX_TEXT_CHARS is
+    left to the schema's check of its length (it is refused for that)."""
     stack: list[tuple[Any, str]] = [(data, "")]
     while stack:
         value, where = stack.pop()
         if isinstance(value, str):
-            if bad_character(value) is not None:
+            if len(value) <= MAX_TEXT_CHARS and bad_character(value) is not None:
                 return where, value
         elif isinstance(value, dict):
             for key, item in value.items():
@@ -217,7 +268,42 @@ def _bad_text(data: Any) -> tuple[str, str] | None:
     return None
 
 
-def _scan(path: str | Path) -> Iterator[tuple[int, Trajectory] | InputError]:
+@dataclass
+class _Budget:
+    """What :func:`load_trajectories` has taken in: data lines and steps, within the limits."""
+
+    lines: int = 0
+    steps: int = 0
+
+    def add_line(self) -> bool:
+        """Count one data line; True when that crosses the limit."""
+        self.lines += 1
+        return self.lines > MAX_TRAJECTORIES
+
+    def add_steps(self, steps: Any) -> bool:
+        """Count a line's steps (its ``steps`` list, before validation); True when that
+        crosses the limit."""
+        self.steps += len(steps) if isinstance(steps, list) else 0
+        return self.steps > MAX_STEPS
+
+    def error(self, file: str, line: int, index: int) -> InputError:
+        return InputError(
+            "too many trajectories or steps for one run",
+            file=file,
+            line=line,
+            expected=f"at most {MAX_TRAJECTORIES} trajectories and {MAX_STEPS} steps",
+            found=f"{self.lines} trajectories and {self.steps} steps up to this line",
+            hint="split the file",
+            code="too-large",
+            trajectory=index,
+        )
+
+
+def _scan(
+    path: str | Path, budget: _Budget | None = None
+) -> Iterator[tuple[int, Trajectory] | InputError]:
+    """Each line's trajectory or errors, in order; with ``budget``, the scan ends with a
+    ``too-large`` error at the line that crosses a limit."""
     file = source_name(path)
     try:
         handle, owned = open_input(path, what="file")
@@ -229,6 +315,10 @@ def _scan(path: str | Path) -> Iterator[tuple[int, Trajectory] | InputError]:
         index = -1  # of the trajectory on the line (data lines counted from 0)
         for item in _lines(handle, file):
             if isinstance(item, InputError):
+                # a line too long is a data line, skipped: it counts against the limit too
+                if item.code == "too-large" and budget is not None and budget.add_line():
+                    yield budget.error(file, item.line or 0, index + 1)
+                    return
                 yield item
                 continue
             number, text = item
@@ -236,8 +326,12 @@ def _scan(path: str | Path) -> Iterator[tuple[int, Trajectory] | InputError]:
             if not stripped or stripped.startswith("#"):
                 continue
             index += 1
+            if budget is not None and budget.add_line():
+                yield budget.error(file, number, index)
+                return
+            decoder = _LONG_LINE_DECODER if len(stripped) > MAX_TEXT_CHARS else _DECODER
             try:
-                data = json.loads(stripped, object_pairs_hook=_object)
+                data = decoder.decode(stripped)
             except RecursionError:
                 yield _too_deep(file, number)
                 continue
@@ -250,6 +344,9 @@ def _scan(path: str | Path) -> Iterator[tuple[int, Trajectory] | InputError]:
                     hint="JSON readers differ on which value wins; keep one",
                     code="duplicate-key",
                 )
+                continue
+            except _LongKey as exc:
+                yield _too_long("a key", exc.length, file, number, None, index)
                 continue
             except json.JSONDecodeError as exc:
                 yield InputError(
@@ -270,7 +367,9 @@ def _scan(path: str | Path) -> Iterator[tuple[int, Trajectory] | InputError]:
                     code="too-large",
                 )
                 continue
-            if _depth(data) > MAX_DEPTH:
+            # the line's brackets bound its depth: most lines need no walk
+            brackets = stripped.count("[") + stripped.count("{")
+            if brackets > MAX_DEPTH and _depth(data) > MAX_DEPTH:
                 yield _too_deep(file, number)
                 continue
             if not isinstance(data, dict):
@@ -283,7 +382,12 @@ def _scan(path: str | Path) -> Iterator[tuple[int, Trajectory] | InputError]:
                     code="wrong-type",
                 )
                 continue
-            bad = _bad_text(data)
+            if budget is not None and budget.add_steps(data.get("steps")):
+                yield budget.error(file, number, index)
+                return
+            # a refused character can only come from an escape: the line is strict UTF-8 and
+            # JSON allows no raw control character in a string
+            bad = _bad_text(data) if "\\" in stripped else None
             if bad is not None:
                 message, found = bad_text_error(bad[1], bad_character(bad[1]) or 0)
                 yield InputError(
@@ -321,39 +425,29 @@ def _scan(path: str | Path) -> Iterator[tuple[int, Trajectory] | InputError]:
 
 
 def load_trajectories(path: str | Path) -> Loaded:
-    """Every trajectory of the file (``-``: standard input), or every error in it (up to
-    MAX_ERRORS) raised together. A file past :data:`MAX_TRAJECTORIES` trajectories or
-    :data:`MAX_STEPS` steps stops there with a ``too-large`` error: what is read is held in
-    memory (about 1.5 kB a trajectory and 0.8 kB a step)."""
+    """Every trajectory of the file (``-``: standard input), or every error in it raised
+    together (the first :data:`~cactl.errors.MAX_SHOWN` held, the rest counted). A file past
+    :data:`MAX_TRAJECTORIES` data lines or :data:`MAX_STEPS` steps stops at the line that
+    crosses the limit with a ``too-large`` error. Once a line is in error, no more
+    trajectories are held (the file is refused; the rest is read for its errors)."""
     file = source_name(path)
     trajectories: list[Trajectory] = []
     lines: list[int] = []
     errors: list[InputError] = []
-    steps = 0
-    for item in _scan(path):
+    count = 0
+    for item in _scan(path, _Budget()):
         if isinstance(item, InputError):
-            errors.append(item)
-            if len(errors) >= MAX_ERRORS:
-                break
+            count += 1
+            if len(errors) < MAX_SHOWN:
+                errors.append(item)
             continue
-        lines.append(item[0])
-        trajectories.append(item[1])
-        steps += len(item[1].steps)
-        if len(trajectories) > MAX_TRAJECTORIES or steps > MAX_STEPS:
-            raise InputError(
-                "too many trajectories or steps for one run",
-                file=file,
-                line=item[0],
-                expected=f"at most {MAX_TRAJECTORIES} trajectories and {MAX_STEPS} steps",
-                found=f"{len(trajectories)} trajectories and {steps} steps up to this line",
-                hint="split the file",
-                code="too-large",
-                trajectory=len(trajectories) - 1,
-            )
-    if errors:
-        if len(errors) == 1:
-            raise errors[0]
-        raise InputErrors(errors)
+        if not count:
+            lines.append(item[0])
+            trajectories.append(item[1])
+    if count == 1:
+        raise errors[0]
+    if count:
+        raise InputErrors(errors, total=count)
     if not trajectories:
         raise InputError(
             "no trajectories in the file",

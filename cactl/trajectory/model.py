@@ -1,26 +1,25 @@
 """Pydantic models of one trajectory and its steps, as written in trajectory JSONL files.
 
 Field names are part of the public format (other tools write them): see the table in the
-README and ``cactl schema trajectory``. Every number must be finite. Validation of one
-trajectory is local (its own fields); checks across a file (unique ids) belong to the reader.
+README and ``cactl schema trajectory``. Every number must be finite; every text field is at
+most :data:`MAX_TEXT_CHARS` characters. Validation of one trajectory is local (its own
+fields); checks across a file (unique ids) belong to the reader.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+#: Characters a text field (an id, a group, an agent, a state key, a coalition member) may
+#: have; ``cactl schema trajectory`` says so as each field's ``maxLength``.
+MAX_TEXT_CHARS = 1024
 
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise ValueError(f"must be a finite number, found {value}")
-    return value
-
-
-Finite = Annotated[float, AfterValidator(_finite)]
-Probability = Annotated[float, AfterValidator(_finite), Field(ge=0.0, le=1.0)]
+Label = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
+#: A finite float (checked by pydantic's core, not a Python validator: a file holds millions).
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Probability = Annotated[float, Field(allow_inf_nan=False, ge=0.0, le=1.0)]
 
 
 class Step(BaseModel):
@@ -32,8 +31,8 @@ class Step(BaseModel):
         ge=1, description="Generated tokens in the step; credit is spread over them."
     )
     reward: Finite = Field(0.0, description="Immediate reward after the step.")
-    agent: str | None = Field(None, description="The acting agent (multi-agent).")
-    state: str | None = Field(
+    agent: Label | None = Field(None, description="The acting agent (multi-agent).")
+    state: Label | None = Field(
         None, description="Key of the environment state the step was taken from (anchor states)."
     )
     value: Finite | None = Field(None, description="Critic's value of the step's start state.")
@@ -100,7 +99,7 @@ class Coalition(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    members: list[int | str] = Field(description="Step indices, or agent names.")
+    members: list[int | Label] = Field(description="Step indices, or agent names.")
     value: Finite
 
     @model_validator(mode="after")
@@ -116,9 +115,11 @@ class Trajectory(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1, description="Unique within the file.")
+    id: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="Unique within the file.")
     group: str = Field(
-        min_length=1, description="Trajectories sampled for the same prompt / task instance."
+        min_length=1,
+        max_length=MAX_TEXT_CHARS,
+        description="Trajectories sampled for the same prompt / task instance.",
     )
     reward: Finite = Field(description="Outcome reward of the episode.")
     steps: list[Step] = Field(min_length=1, description="The decision units, in order.")

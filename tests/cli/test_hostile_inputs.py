@@ -56,10 +56,36 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(reader: str, tmp_path: P
     assert "is a FIFO, expected a regular file" in result.stderr
 
 
+#: The option or argument each reader names in its error for an empty path.
+FIELDS = {
+    "audit PAPER": "PAPER.yaml",
+    "audit --checklist": "--checklist",
+    "recommend --answers": "--answers",
+    "recommend --tree": "--tree",
+    "tree check": "FILE",
+    "tree show --tree": "--tree",
+    "trial --input": "--input",
+}
+
+
 @pytest.mark.parametrize("reader", list(READERS))
-def test_an_empty_path_is_an_error(reader: str) -> None:
+def test_an_empty_path_is_its_own_error_naming_the_option(reader: str) -> None:
     result = run(*_args(reader, ""))
     _is_a_clean_exit_2(result)
+    assert result.stderr == (
+        f"error: {FIELDS[reader]}: empty path "
+        "(expected the path of a file, or - for standard input, found '')\n"
+    )
+    if reader != "tree check":  # the one reader without --format
+        (error,) = json.loads(run(*_args(reader, ""), "--format", "json").stdout)["errors"]
+        assert (error["code"], error["field"]) == ("empty-path", FIELDS[reader])
+
+
+def test_an_empty_path_among_papers_is_refused_before_any_work() -> None:
+    result = run("audit", PAPER, "", "--format", "json")
+    _is_a_clean_exit_2(result)
+    (error,) = json.loads(result.stdout)["errors"]
+    assert (error["code"], error["field"]) == ("empty-path", "PAPER.yaml")
 
 
 @pytest.mark.parametrize("reader", YAML_READERS)

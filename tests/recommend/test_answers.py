@@ -44,6 +44,8 @@ def test_bad_flags(item: str, message: str, expected: str) -> None:
         parse_answer_flags([item], tree)
     assert caught.value.message == message
     assert caught.value.expected == expected
+    if message.startswith("unknown question"):
+        assert caught.value.code == "unknown-key"
 
 
 def test_answers_file_errors_are_located(tmp_path: Path) -> None:
@@ -56,6 +58,7 @@ def test_answers_file_errors_are_located(tmp_path: Path) -> None:
     assert [(e.line, e.column) for e in errors] == [(2, 1), (3, 12), (4, 9)]
     assert errors[0].message == "unknown question 'regim'"
     assert errors[0].hint == "did you mean 'regime'?"
+    assert [e.code for e in errors] == ["unknown-key", "wrong-type", "not-allowed"]
     assert errors[1].message == "the answer to 'branching' must be a string"
     assert errors[1].hint == 'quote it: "yes"'
     assert errors[2].expected == "one of yes, privileged, no"

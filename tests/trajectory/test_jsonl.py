@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from cactl.errors import InputError, InputErrors
+from cactl.errors import MAX_SHOWN, InputError, InputErrors, errors_document
 from cactl.tasks import make_task, rollout
 from cactl.trajectory import jsonl
 from cactl.trajectory.jsonl import iter_trajectories, load_trajectories, write_trajectories
+from cactl.trajectory.model import MAX_TEXT_CHARS, Trajectory
 
 GOOD = '{"id": "a", "group": "g", "reward": 1, "steps": [{"tokens": 2}]}'
 
@@ -206,7 +207,7 @@ def test_deep_nesting_is_a_located_error_not_a_recursion_error(tmp_path: Path) -
         (
             '{"id": "a", "group": "g", "reward": 1e999, "steps": [{"tokens": 2}]}',
             "reward",
-            "invalid-value",
+            "not-finite",
         ),
         (
             '{"id": "\\u001b[2J", "group": "g", "reward": 1, "steps": [{"tokens": 2}]}',
@@ -287,3 +288,123 @@ def test_stdin_is_read_as_a_stream(monkeypatch: pytest.MonkeyPatch) -> None:
         2,
         "json-syntax",
     )
+
+
+LONG = "x" * (MAX_TEXT_CHARS + 1)
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        (GOOD.replace('"a"', f'"{LONG}"'), "id"),
+        (GOOD.replace('"id": "a"', f'"id": {"9" * (MAX_TEXT_CHARS + 1)}'), "id"),
+        (GOOD.replace('"g"', f'"{LONG}"'), "group"),
+        (GOOD.replace('{"tokens": 2}', f'{{"tokens": 2, "agent": "{LONG}"}}'), "steps[0].agent"),
+        (GOOD.replace('{"tokens": 2}', f'{{"tokens": 2, "state": "{LONG}"}}'), "steps[0].state"),
+        (
+            GOOD[:-1] + f', "coalitions": [{{"members": ["{LONG}"], "value": 1}}]}}',
+            "coalitions[0].members[0]",
+        ),
+    ],
+)
+def test_every_text_field_has_a_length_cap(tmp_path: Path, line: str, field: str) -> None:
+    (error,) = errors_of(write(tmp_path, GOOD.replace('"a"', '"z"') + "\n" + line + "\n"))
+    assert error.render() == (
+        f"{tmp_path / 't.jsonl'}:2: {field}: text is too long "
+        f"(expected at most {MAX_TEXT_CHARS} characters, found {MAX_TEXT_CHARS + 1} characters)"
+    )
+    assert (error.code, error.trajectory) == ("too-large", 1)
+
+
+def test_text_at_the_cap_is_read(tmp_path: Path) -> None:
+    at_cap = "x" * MAX_TEXT_CHARS
+    line = GOOD.replace('"a"', f'"{at_cap}"').replace(
+        '{"tokens": 2}', f'{{"tokens": 2, "agent": "{at_cap}"}}'
+    )
+    (trajectory,) = load_trajectories(write(tmp_path, line + "\n")).trajectories
+    assert trajectory.id == at_cap and trajectory.steps[0].agent == at_cap
+
+
+def test_a_long_key_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    line = GOOD[:-1] + f', "{LONG}": 1}}'
+    (error,) = errors_of(write(tmp_path, line + "\n"))
+    assert error.render() == (
+        f"{tmp_path / 't.jsonl'}:1: a key is too long "
+        f"(expected at most {MAX_TEXT_CHARS} characters, found {MAX_TEXT_CHARS + 1} characters)"
+    )
+
+
+def test_a_long_id_with_an_escape_is_too_long_not_scanned(tmp_path: Path) -> None:
+    line = GOOD.replace('"a"', f'"\\u001b{LONG}"')
+    (error,) = errors_of(write(tmp_path, line + "\n"))
+    assert (error.field, error.message, error.found) == (
+        "id",
+        "text is too long",
+        f"{MAX_TEXT_CHARS + 2} characters",
+    )
+
+
+def test_the_schema_says_the_cap() -> None:
+    from cactl.audit.schemas import trajectory_schema
+
+    schema = trajectory_schema()
+    definitions = schema["definitions"]
+    assert schema["properties"]["id"]["maxLength"] == MAX_TEXT_CHARS
+    assert schema["properties"]["group"]["maxLength"] == MAX_TEXT_CHARS
+    for name in ("agent", "state"):
+        (text, _) = definitions["Step"]["properties"][name]["anyOf"]
+        assert text == {"maxLength": MAX_TEXT_CHARS, "type": "string"}
+    members = definitions["Coalition"]["properties"]["members"]["items"]["anyOf"]
+    assert {"maxLength": MAX_TEXT_CHARS, "type": "string"} in members
+
+
+def test_errors_past_those_shown_are_counted(tmp_path: Path) -> None:
+    bad = [
+        f'{{"id": "t{k}", "group": "g", "reward": 1, "steps": []}}' for k in range(MAX_SHOWN + 7)
+    ]
+    with pytest.raises(InputErrors) as caught:
+        load_trajectories(write(tmp_path, "\n".join(bad) + "\n"))
+    exc = caught.value
+    assert (len(exc.errors), exc.count) == (MAX_SHOWN, MAX_SHOWN + 7)
+    text = exc.render()
+    assert text.startswith(f"{MAX_SHOWN + 7} errors:\n")
+    assert text.endswith("\n... and 7 more")
+    document = errors_document(exc)
+    assert (len(document["errors"]), document["count"]) == (MAX_SHOWN, MAX_SHOWN + 7)
+
+
+def test_lines_in_error_count_against_the_limit_and_reading_stops_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonl, "MAX_TRAJECTORIES", 3)
+    lines = ['{"id": "x"}'] * 2 + ["[1]"] + ["{not json"] * 100
+    with pytest.raises(InputErrors) as caught:
+        load_trajectories(write(tmp_path, "\n".join(lines) + "\n"))
+    errors = caught.value.errors
+    # line 1 and 2: 3 fields missing each; line 3 not an object; line 4 crosses the limit
+    assert [(e.line, e.code) for e in errors][-2:] == [(3, "wrong-type"), (4, "too-large")]
+    assert caught.value.count == 3 + 3 + 1 + 1
+    assert errors[-1].found == "4 trajectories and 0 steps up to this line"
+
+
+def test_the_steps_of_a_line_count_before_its_models_are_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonl, "MAX_STEPS", 4)
+    built: list[object] = []
+    validate = jsonl.Trajectory.model_validate
+
+    def spy(data: object, **kwargs: object) -> Trajectory:
+        built.append(data)
+        return validate(data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jsonl.Trajectory, "model_validate", spy)
+    many = GOOD.replace('[{"tokens": 2}]', "[" + ", ".join(['{"tokens": 1}'] * 9) + "]")
+    with pytest.raises(InputError) as caught:
+        load_trajectories(write(tmp_path, GOOD + "\n" + many.replace('"a"', '"b"') + "\n"))
+    assert (caught.value.line, caught.value.code, caught.value.found) == (
+        2,
+        "too-large",
+        "2 trajectories and 10 steps up to this line",
+    )
+    assert len(built) == 1  # the first line only

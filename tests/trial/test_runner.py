@@ -129,8 +129,9 @@ def test_compare_skips_estimators_without_their_fields() -> None:
 def test_task_params_apply_to_the_tasks_that_have_them() -> None:
     given = task_params(["fork", "team"], ["horizon=30", "groups=2"])
     assert given == {"fork": {"horizon": 30, "groups": 2}, "team": {"groups": 2}}
-    with pytest.raises(InputError, match="did you mean 'horizon'"):
+    with pytest.raises(InputError, match="did you mean 'horizon'") as caught:
         task_params(["fork"], ["horizn=3"])
+    assert (caught.value.code, caught.value.field) == ("unknown-key", "--param")
 
 
 def test_ranking_and_json_record() -> None:
