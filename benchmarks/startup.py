@@ -55,11 +55,17 @@ def commands() -> dict[str, list[str]]:
     }
 
 
+#: The commands' environment: bytecode is written (an installed cactl has its ``.pyc`` files
+#: from pip; ``PYTHONDONTWRITEBYTECODE=1``, as some shells set it, would time compiling cactl's
+#: sources on every run), and cactl's cache of parsed data is the user's own.
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
 def once(argv: list[str]) -> tuple[float, float]:
     """Wall and CPU time of one run; a run that fails with exit 2 stops the benchmark."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    completed = subprocess.run(argv, cwd=REPO, capture_output=True, check=False)
+    completed = subprocess.run(argv, cwd=REPO, env=ENV, capture_output=True, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -74,7 +80,7 @@ Times = dict[str, list[tuple[float, float]]]
 def measure(rounds: int) -> Times:
     table = commands()
     names = list(table)
-    for name in names:  # warm-up: the OS file cache, and cactl's own cache of parsed data
+    for name in names:  # warm-up: the OS file cache, bytecode, and cactl's cache of parsed data
         once(table[name])
     times: Times = {name: [] for name in names}
     for number in range(rounds):

@@ -16,6 +16,7 @@ Folder: ``$CACTL_CACHE_DIR``, else ``$XDG_CACHE_HOME/cactl``, else ``~/.cache/ca
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import pickle
 import sys
@@ -42,7 +43,16 @@ def cache_dir() -> Path | None:
     return Path(base) / "cactl"
 
 
-def cache_key(name: str, text: str, modules: Sequence[ModuleType]) -> str:
+def _source_file(module: ModuleType | str) -> str | None:
+    """The source file of a module, or of a module named but not imported (its import may be
+    the cost the cache saves)."""
+    if isinstance(module, str):
+        spec = importlib.util.find_spec(module)
+        return spec.origin if spec is not None else None
+    return getattr(module, "__file__", None)
+
+
+def cache_key(name: str, text: str, modules: Sequence[ModuleType | str]) -> str:
     """The entry's name: what it is, and a digest of everything the result depends on."""
     from pydantic import VERSION as PYDANTIC_VERSION
 
@@ -52,17 +62,19 @@ def cache_key(name: str, text: str, modules: Sequence[ModuleType]) -> str:
     for part in (cactl.__version__, PYDANTIC_VERSION, sys.version, text):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     for module in modules:
-        source = getattr(module, "__file__", None)
-        digest.update(Path(source).read_bytes() if source else module.__name__.encode())
+        source = _source_file(module)
+        label = module if isinstance(module, str) else module.__name__
+        digest.update(Path(source).read_bytes() if source else label.encode())
         digest.update(b"\0")
     return f"{name}-{digest.hexdigest()[:32]}.pickle"
 
 
-def cached(name: str, text: str, modules: Sequence[ModuleType], build: Callable[[], T]) -> T:
+def cached(name: str, text: str, modules: Sequence[ModuleType | str], build: Callable[[], T]) -> T:
     """``build()``, or its result from an earlier call with the same text and modules.
 
-    ``build`` must be a pure function of ``text`` and of the code in ``modules``; what it raises
-    is raised (and nothing is stored).
+    ``build`` must be a pure function of ``text`` and of the code in ``modules`` (modules, or
+    the names of modules, which are then not imported); what it raises is raised (and nothing
+    is stored).
     """
     folder = cache_dir()
     if folder is None:

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from cactl.errors import InputError, closest
+from cactl.inventory_index import INVENTORY_FILE, INVENTORY_PATH, lookup_key, method_keys
 from cactl.resources import read_builtin
 from cactl.vocab import (
     BaselineFamily,
@@ -379,11 +380,9 @@ class Inventory(BaseModel):
 
     def find(self, name_or_id: str) -> Method | None:
         """A method by short name or id (arXiv, OpenReview, or the survey's id), any case."""
-        key = name_or_id.strip().lower().removeprefix("arxiv:").removeprefix("openreview:")
+        key = lookup_key(name_or_id)
         for method in self.methods:
-            ids = {method.name.lower(), (method.arxiv or "").lower()}
-            ids |= {(method.openreview or "").lower(), (method.survey_arxiv or "").lower()}
-            if key in ids - {""}:
+            if key in {k.lower() for k in method_keys(method)}:
                 return method
         return None
 
@@ -434,9 +433,6 @@ def citation_stem(method: Method) -> str:
     return f"{family or 'anon'}{method.cited_year}{first}"
 
 
-INVENTORY_FILE = "methods"
-
-
 def parse_inventory(text: str, file: str, *, cache_as: str | None = None) -> Inventory:
     """Validate an inventory document; every error located in the file. ``cache_as`` names the
     document in cactl's cache of parsed YAML (for the built-in file)."""
@@ -476,7 +472,5 @@ def load_inventory() -> Inventory:
     """The built-in inventory (validated once per process; its YAML parsed once per change of
     the file, see cactl.cache)."""
     return parse_inventory(
-        read_builtin("inventory", INVENTORY_FILE),
-        "cactl/data/inventory/methods.yaml",
-        cache_as="inventory",
+        read_builtin("inventory", INVENTORY_FILE), INVENTORY_PATH, cache_as="inventory"
     )

@@ -477,3 +477,52 @@ def test_clashing_citation_keys_get_letters_in_file_order() -> None:
     keys = parse_inventory(text, "m.yaml").citation_keys()
     # 'A title': the article is skipped; 'A B' -> family name 'b'.
     assert keys == {"One": "smith2025titlea", "Two": "smith2025titleb", "Three": "b2025title"}
+
+
+def test_the_light_index_finds_what_the_inventory_finds() -> None:
+    from cactl.inventory_index import MethodIndex
+
+    inventory = load_inventory()
+    index = MethodIndex.of(inventory.methods)
+    assert list(index.names) == inventory.names()
+    probes = ["", "x", "gigp", "arXiv:", "openreview:", "GiGPO2"]
+    for method in inventory.methods:
+        for key in filter(
+            None, [method.name, method.arxiv, method.openreview, method.survey_arxiv]
+        ):
+            assert key in index.keys
+            probes += [key, key.upper(), f"  {key.lower()} ", f"arXiv:{key}", f"OpenReview:{key}"]
+    for probe in probes:
+        expected = inventory.find(probe)
+        found = index.find(probe)
+        assert (found.name if found else None) == (expected.name if expected else None), probe
+        if expected is not None and found is not None:
+            assert found.granularity == tuple(g.value for g in expected.granularity)
+            assert found.methodology == expected.methodology.value
+
+
+def test_the_index_comes_from_the_cache_and_audit_does_not_import_the_inventory(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    from cactl.inventory_index import method_index
+
+    paper = Path(__file__).resolve().parents[1] / "examples" / "papers" / "gigpo.yaml"
+    assert "inventory: GiGPO" in paper.read_text(encoding="utf-8")
+    probe = (
+        "import sys\n"
+        "from cactl.audit.checklist import load_checklist\n"
+        "from cactl.audit.evaluate import audit_files\n"
+        f"(report,) = audit_files([{str(paper)!r}], load_checklist(), strict=False)\n"
+        "print('cactl.inventory' in sys.modules)\n"
+    )
+    env = {**os.environ, "CACTL_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+        for _ in range(2)
+    ]
+    assert [run.stdout for run in runs] == ["True\n", "False\n"], [r.stderr for r in runs]
+    assert len(list(tmp_path.glob("inventory_index-*.pickle"))) == 1
+    assert method_index().find("gigpo") is not None

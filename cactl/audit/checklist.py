@@ -4,10 +4,13 @@ A rule is an ordered list of outcomes; the first whose condition holds decides t
 (met, partial, missing or not-applicable) and gives the reason. When none holds, the item is
 missing, with the item's ``missing`` reason. Conditions use the closed vocabulary of
 :mod:`cactl.audit.rules`; every field they name is checked against the paper schema at load.
+The models build their validators when a checklist file is first validated (``defer_build``): a
+built-in checklist comes validated from the cache.
 """
 
 from __future__ import annotations
 
+import sys
 from enum import Enum
 from typing import Any
 
@@ -40,7 +43,7 @@ class Priority(str, Enum):
 class Compliance(BaseModel):
     """A literature-wide compliance figure (e.g. the survey's 0 of 41)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     met: int = Field(ge=0)
     total: int = Field(ge=1)
@@ -50,7 +53,7 @@ class Compliance(BaseModel):
 class Outcome(BaseModel):
     """One branch of a rule: when the condition holds, the item gets this status."""
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, defer_build=True)
 
     status: Status
     when: Any = Field(description="A condition (see cactl.audit.rules).")
@@ -65,7 +68,7 @@ class Outcome(BaseModel):
 class Item(BaseModel):
     """One checklist requirement."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     number: int = Field(ge=1)
@@ -83,7 +86,7 @@ class Item(BaseModel):
 class Checklist(BaseModel):
     """A whole checklist file."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     version: str
@@ -148,7 +151,22 @@ def parse_checklist(text: str, file: str) -> Checklist:
 
 
 def load_checklist(name_or_path: str = DEFAULT_CHECKLIST) -> Checklist:
-    """A built-in checklist by name (``ca-reporting``) or a checklist file by path."""
+    """A built-in checklist by name (``ca-reporting``) or a checklist file by path.
+
+    A built-in one is validated once per change of its file or of the code that validates it,
+    and read back from cactl's cache (:mod:`cactl.cache`) after that; a file is validated on
+    every load."""
     source = resolve("checklists", name_or_path, what="checklist")
-    file = f"checklists/{source.name}.yaml" if source.builtin else source.name
-    return parse_checklist(source.text, file)
+    if not source.builtin:
+        return parse_checklist(source.text, source.name)
+    file = f"checklists/{source.name}.yaml"
+    from cactl import vocab, yamlsrc
+    from cactl.audit import paper, rules
+    from cactl.cache import cached
+
+    return cached(
+        "checklist_" + source.name.replace("-", "_"),
+        f"{file}\0{source.text}",
+        [sys.modules[__name__], rules, paper, vocab, yamlsrc],
+        lambda: parse_checklist(source.text, file),
+    )

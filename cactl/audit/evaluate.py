@@ -264,15 +264,15 @@ def _inventory_facts(doc: dict[str, Any]) -> dict[str, Any] | None:
     name = method.get("inventory") if isinstance(method, dict) else None
     if not isinstance(name, str):
         return None
-    from cactl.inventory import load_inventory
+    from cactl.inventory_index import method_index
 
-    entry = load_inventory().find(name)
+    entry = method_index().find(name)
     if entry is None:
         return None
     return {
         "name": entry.name,
-        "granularity": [g.value for g in entry.granularity],
-        "methodology": entry.methodology.value,
+        "granularity": list(entry.granularity),
+        "methodology": entry.methodology,
     }
 
 

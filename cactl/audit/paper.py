@@ -191,17 +191,10 @@ def _case_insensitive(text: str) -> str:
 def inventory_keys() -> tuple[list[str], list[str]]:
     """The names audit accepts for ``method.inventory``: the methods' names (for completion)
     and every name and id in the form the inventory matches (any case)."""
-    from cactl.inventory import load_inventory
+    from cactl.inventory_index import method_index
 
-    names: list[str] = []
-    keys: list[str] = []
-    for method in load_inventory().methods:
-        names.append(method.name)
-        keys.append(method.name)
-        for key in (method.arxiv, method.openreview, method.survey_arxiv):
-            if key:
-                keys.append(key)
-    return names, keys
+    index = method_index()
+    return list(index.names), list(index.keys)
 
 
 class Method(Section):
@@ -587,10 +580,10 @@ def _inventory_errors(data: dict[Any, Any], positions: Positions) -> list[InputE
     name = method.get("inventory") if isinstance(method, dict) else None
     if not isinstance(name, str):
         return []  # absent, or a type error the schema reports
-    from cactl.inventory import load_inventory
+    from cactl.inventory_index import method_index
 
-    inventory = load_inventory()
-    if inventory.find(name) is not None:
+    index = method_index()
+    if index.find(name) is not None:
         return []
     return [
         positions.error(
@@ -598,7 +591,7 @@ def _inventory_errors(data: dict[Any, Any], positions: Positions) -> list[InputE
             f"no method named {name!r} in the inventory",
             expected="a surveyed method's name (cactl methods list)",
             found=repr(name),
-            hint=did_you_mean(name, inventory.names()),
+            hint=did_you_mean(name, index.names),
         )
     ]
 

@@ -67,7 +67,7 @@ __all__ = [
 class InventoryFacts(BaseModel):
     """What cactl's inventory says about the method a paper names in ``method.inventory``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # read for its fields only
 
     name: str | None = Field(None, description="The method's name in the inventory.")
     granularity: list[Granularity] | None = Field(None, description="Its granularity.")
@@ -76,6 +76,8 @@ class InventoryFacts(BaseModel):
 
 class AuditDocument(Paper):
     """A paper as rules see it: its fields, and the inventory's facts about its method."""
+
+    model_config = ConfigDict(defer_build=True)  # read for its fields only, never validated
 
     inventory: InventoryFacts | None = None
 

@@ -544,3 +544,23 @@ def test_mutated_checklists_load_or_fail_cleanly(edits: list[tuple[int, int, str
     except (InputError, InputErrors) as exc:
         errors = exc.errors if isinstance(exc, InputErrors) else [exc]
         assert all(e.file == "mutated.yaml" for e in errors)
+
+
+def test_builtin_checklists_come_from_the_cache_as_they_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cactl.audit.checklist import parse_checklist
+    from cactl.resources import read_builtin
+
+    monkeypatch.setenv("CACTL_CACHE_DIR", str(tmp_path))
+    for name in ["ca-reporting", "survey-table12"]:
+        cold = load_checklist(name)
+        warm = load_checklist(name)
+        fresh = parse_checklist(read_builtin("checklists", name), f"checklists/{name}.yaml")
+        assert warm == cold == fresh and warm is not cold
+        assert [item.reads for item in warm.items] == [item.reads for item in fresh.items]
+    # one entry per checklist: loading one does not evict the other
+    assert sorted(p.name.split("-")[0] for p in tmp_path.glob("*.pickle")) == [
+        "checklist_ca_reporting",
+        "checklist_survey_table12",
+    ]
