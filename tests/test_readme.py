@@ -58,6 +58,7 @@ def test_the_documented_limits_are_the_code_s() -> None:
     from cactl import fileio, yamlsrc
     from cactl.tasks import limits
     from cactl.trajectory import jsonl
+    from cactl.trajectory.model import MAX_TEXT_CHARS
 
     section = README.split("### Inputs, outputs and limits", 1)[1].split("\n## ", 1)[0]
     section = " ".join(section.split())
@@ -71,6 +72,9 @@ def test_the_documented_limits_are_the_code_s() -> None:
     assert f"and {limits.MAX_TOKENS} tokens" in section
     assert f"at most {limits.MAX_WORK} steps in all" in section
     assert f"in [0, {limits.MAX_LR:g}]" in section
+    assert f"at most {limits.MAX_COALITIONS} coalition values in all" in section
+    assert f"at most {limits.MAX_SHAPLEY_LOOKUPS} coalition values" in section
+    assert f"at most {MAX_TEXT_CHARS} characters" in section
 
 
 #: Shell blocks marked ```bash runnable: each must run as written in a fresh clone.

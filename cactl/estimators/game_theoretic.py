@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
@@ -13,9 +14,12 @@ from cactl.errors import InputError
 from cactl.estimators.batch import Coalitions, TrajectoryBatch
 from cactl.estimators.ops import segment_mean
 from cactl.estimators.registry import Credit, register
+from cactl.tasks import limits
 
 #: Exact Shapley values are computed up to this many players by default (2^12 = 4096 coalitions).
 MAX_EXACT_PLAYERS = 12
+#: Random orders sampled beyond ``MAX_EXACT_PLAYERS`` players, by default.
+PERMUTATIONS = 2000
 
 ValueOracle = Callable[[frozenset[int]], float]
 
@@ -53,7 +57,7 @@ def shapley_values(
     num_players: int,
     *,
     max_exact: int = MAX_EXACT_PLAYERS,
-    permutations: int = 2000,
+    permutations: int = PERMUTATIONS,
     seed: int = 0,
     dtype: torch.dtype = torch.float64,
 ) -> Tensor:
@@ -68,13 +72,9 @@ def shapley_values(
     n = num_players
     if n == 0:
         return torch.zeros(0, dtype=dtype)
-    lookup: ValueOracle = value.__getitem__ if isinstance(value, Mapping) else value
+    at = _by_mask(value, n)
     if n <= max_exact:
-        masks = range(1 << n)
-        table = torch.tensor(
-            [lookup(frozenset(i for i in range(n) if m >> i & 1)) for m in masks],
-            dtype=torch.float64,
-        )
+        table = torch.tensor([at(m) for m in range(1 << n)], dtype=torch.float64)
         every = torch.arange(1 << n)
         size = torch.zeros(1 << n, dtype=torch.long)
         for i in range(n):
@@ -93,10 +93,10 @@ def shapley_values(
 
     def v(mask: int) -> float:
         if mask not in cache:
-            cache[mask] = float(lookup(frozenset(i for i in range(n) if mask >> i & 1)))
+            cache[mask] = at(mask)
         return cache[mask]
 
-    total = torch.zeros(n, dtype=torch.float64)
+    total = [0.0] * n  # Python floats: the same float64 sums as a tensor, without its overhead
     orders = torch.argsort(torch.rand(permutations, n, generator=generator), dim=1).tolist()
     for order in orders:
         mask, before = 0, v(0)
@@ -105,7 +105,28 @@ def shapley_values(
             after = v(mask)
             total[player] += after - before
             before = after
-    return (total / permutations).to(dtype)
+    return (torch.tensor(total, dtype=torch.float64) / permutations).to(dtype)
+
+
+def _members(mask: int, n: int) -> frozenset[int]:
+    return frozenset(i for i in range(n) if mask >> i & 1)
+
+
+def _by_mask(value: ValueOracle | Mapping[frozenset[int], float], n: int) -> Callable[[int], float]:
+    """The value of the coalition with bit mask ``mask`` (bit i: player i); a coalition that a
+    mapping lacks raises ``KeyError`` carrying its frozenset."""
+    if not isinstance(value, Mapping):
+        oracle = value
+        return lambda mask: float(oracle(_members(mask, n)))
+    table = {sum(1 << i for i in members): float(worth) for members, worth in value.items()}
+
+    def at(mask: int) -> float:
+        try:
+            return table[mask]
+        except KeyError:
+            raise KeyError(_members(mask, n)) from None
+
+    return at
 
 
 def _players(table: Coalitions, steps: int, agents: Sequence[str]) -> tuple[list[int | str], bool]:
@@ -117,12 +138,67 @@ def _players(table: Coalitions, steps: int, agents: Sequence[str]) -> tuple[list
     return list(names), True
 
 
+@dataclass(frozen=True)
+class _Game:
+    """The coalition game of one trajectory: its steps, their agents and the players."""
+
+    lo: int
+    hi: int
+    step_agents: list[int]
+    players: list[int | str]
+    by_agent: bool
+
+
+def _game(batch: TrajectoryBatch, i: int, table: Coalitions) -> _Game:
+    lo, hi = int(batch.step_offsets[i]), int(batch.step_offsets[i + 1])
+    agents_of_step = batch.fields.get("agent")
+    step_agents = [] if agents_of_step is None else agents_of_step[lo:hi].tolist()
+    agent_names = [batch.agent_names[a] for a in step_agents if a >= 0]
+    players, by_agent = _players(table, hi - lo, agent_names)
+    if by_agent and len(agent_names) < hi - lo:
+        k = next(k for k in range(hi - lo) if k >= len(step_agents) or step_agents[k] < 0)
+        raise InputError(
+            f"{batch.name(i)}: step {k} has no 'agent', and the coalition members are agent "
+            "names (each step's credit is its agent's Shapley value)",
+            field=f"steps[{k}].agent",
+            expected="agent on every step",
+            found="missing",
+            code="missing-field",
+            trajectory=i,
+        )
+    return _Game(lo, hi, step_agents, players, by_agent)
+
+
+def _check_lookups(
+    batch: TrajectoryBatch, games: Sequence[_Game], max_exact: int, permutations: int
+) -> None:
+    """Refuse, before any value is computed, more coalition lookups than
+    :data:`cactl.tasks.limits.MAX_SHAPLEY_LOOKUPS`, naming the trajectory that goes over."""
+    total = 0
+    for i, game in enumerate(games):
+        n = len(game.players)
+        total += limits.shapley_lookups(n, max_exact=max_exact, permutations=permutations)
+        if total > limits.MAX_SHAPLEY_LOOKUPS:
+            most = max(len(g.players) for g in games)
+            raise InputError(
+                f"too much work: {batch.name(i)} ({n} players) brings the coalition lookups "
+                f"to {total}",
+                field="coalitions",
+                expected=f"at most {limits.MAX_SHAPLEY_LOOKUPS} lookups in all (2^n per trajectory "
+                f"of n <= {max_exact} players, {permutations} x n beyond)",
+                found=f"{len(games)} trajectories with up to {most} players",
+                hint="use fewer trajectories, or fewer players per trajectory",
+                code="too-large",
+                trajectory=i,
+            )
+
+
 @register("shapley")
 def shapley(
     batch: TrajectoryBatch,
     *,
     max_exact: int = MAX_EXACT_PLAYERS,
-    permutations: int = 2000,
+    permutations: int = PERMUTATIONS,
     seed: int = 0,
 ) -> Credit:
     """Shapley credit over steps (or segments) or agents from each trajectory's ``coalitions``
@@ -134,27 +210,16 @@ def shapley(
     step lacks it). The value of
     a coalition is read from the table, which must hold every coalition needed: all ``2^n``
     subsets for the exact computation (``n <= max_exact``, default 12), the sampled permutations'
-    prefixes beyond. Credits sum to ``v(all players) - v(empty)`` (efficiency).
+    prefixes beyond. Credits sum to ``v(all players) - v(empty)`` (efficiency). The lookups
+    (``2^n``, or ``permutations x n``, per trajectory) are counted first: past
+    :data:`cactl.tasks.limits.MAX_SHAPLEY_LOOKUPS` in all, an InputError (``too-large``).
     """
     tables = batch.require_coalitions()
+    games = [_game(batch, i, table) for i, table in enumerate(tables)]
+    _check_lookups(batch, games, max_exact, permutations)
     step_credit = torch.zeros(batch.num_steps, dtype=torch.float64)
-    agents_of_step = batch.fields.get("agent")
-    for i, table in enumerate(tables):
-        lo, hi = int(batch.step_offsets[i]), int(batch.step_offsets[i + 1])
-        step_agents = [] if agents_of_step is None else agents_of_step[lo:hi].tolist()
-        agent_names = [batch.agent_names[a] for a in step_agents if a >= 0]
-        players, by_agent = _players(table, hi - lo, agent_names)
-        if by_agent and len(agent_names) < hi - lo:
-            k = next(k for k in range(hi - lo) if k >= len(step_agents) or step_agents[k] < 0)
-            raise InputError(
-                f"{batch.name(i)}: step {k} has no 'agent', and the coalition members are agent "
-                "names (each step's credit is its agent's Shapley value)",
-                field=f"steps[{k}].agent",
-                expected="agent on every step",
-                found="missing",
-                code="missing-field",
-                trajectory=i,
-            )
+    for i, (table, game) in enumerate(zip(tables, games, strict=True)):
+        lo, hi, players, by_agent = game.lo, game.hi, game.players, game.by_agent
         index = {player: k for k, player in enumerate(players)}
         values: dict[frozenset[int], float] = {}
         for members, worth in table:
@@ -186,7 +251,7 @@ def shapley(
                 trajectory=i,
             ) from None
         if by_agent:
-            for k, a in enumerate(step_agents):
+            for k, a in enumerate(game.step_agents):
                 step_credit[lo + k] = phi[index[batch.agent_names[a]]]
         else:
             step_credit[lo:hi] = phi

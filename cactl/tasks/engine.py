@@ -70,6 +70,9 @@ class Environment(ABC):
     info: TaskInfo
     horizon: int
     num_obs: int = 1
+    #: Players of the coalition game each trajectory carries (all 2^players coalition
+    #: values, see :meth:`coalitions`); 0 for a task without one.
+    players: int = 0
 
     def __init__(self, params: dict[str, ParamValue]) -> None:
         self.params = params
@@ -119,6 +122,10 @@ class Environment(ABC):
     def coalitions(self, actions: Sequence[int]) -> list[Coalition] | None:
         """Coalition values of a finished episode (tasks with players)."""
         return None
+
+    def player_params(self) -> str:
+        """The parameters that set :attr:`players`, as ``KEY=VALUE`` text (for messages)."""
+        return ""
 
     def side_return(self, t: int, table: Table, rng: random.Random) -> float:
         """A draw of the immediate rewards of turns ``t..H-1`` (independent of success)."""

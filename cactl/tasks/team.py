@@ -45,6 +45,7 @@ class Team(Environment):
             )
         self.agents = [*others[:position], PIVOT, *others[position:]]
         self.horizon = len(self.agents)
+        self.players = len(self.agents)
         self.act_prob = float(params["act_prob"])
         self.base = float(params["base"])
         self.redundant = float(params["redundant"])
@@ -66,7 +67,11 @@ class Team(Environment):
 
         either = act("redundant-1") or act("redundant-2")
         both = act("complementary-1") and act("complementary-2")
-        return act(PIVOT) * (self.base + self.redundant * either + self.complementary * both)
+        return self._f(act(PIVOT), either, both)
+
+    def _f(self, pivot: int, either: int, both: int) -> float:
+        """``f`` from whether the pivot acts, either redundant agent, both complementary."""
+        return pivot * (self.base + self.redundant * either + self.complementary * both)
 
     def initial_states(self) -> list[State]:
         return [()]
@@ -89,14 +94,28 @@ class Team(Environment):
     def agent(self, t: int) -> str | None:
         return self.agents[t]
 
+    def player_params(self) -> str:
+        return f"idle={int(self.params['idle'])} ({self.players} agents)"
+
     def behaviour(self) -> Table:
         return [[self.act_prob] for _ in self.agents]
 
     def coalitions(self, actions: Sequence[int]) -> list[Coalition] | None:
-        realised = dict(zip(self.agents, actions, strict=True))
+        # bit k: agent k; a coalition's agents act as realised, the others do not
+        bit = {name: 1 << k for k, name in enumerate(self.agents)}
+        done = sum(bit[name] for name, a in zip(self.agents, actions, strict=True) if a)
+        pivot = bit[PIVOT]
+        redundant = bit["redundant-1"] | bit["redundant-2"]
+        complementary = bit["complementary-1"] | bit["complementary-2"]
         table = []
         for size in range(len(self.agents) + 1):
-            for members in combinations(self.agents, size):
-                value = self.value({name: realised[name] for name in members})
-                table.append(Coalition.model_construct(members=list(members), value=value))
+            for members in combinations(range(len(self.agents)), size):
+                acting = sum(1 << k for k in members) & done
+                value = self._f(
+                    1 if acting & pivot else 0,
+                    1 if acting & redundant else 0,
+                    1 if acting & complementary == complementary else 0,
+                )
+                names: list[int | str] = [self.agents[k] for k in members]
+                table.append(Coalition.model_construct(members=names, value=value))
         return table

@@ -104,6 +104,8 @@ class Coalition(BaseModel):
 
     @model_validator(mode="after")
     def _distinct(self) -> Coalition:
+        if len(set(self.members)) == len(self.members):
+            return self
         repeated = [m for k, m in enumerate(self.members) if m in self.members[:k]]
         if repeated:
             raise ValueError(f"member {repeated[0]!r} is listed twice")

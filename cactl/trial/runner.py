@@ -17,9 +17,12 @@ import torch
 from cactl.errors import CactlError, InputError
 from cactl.estimators.batch import TrajectoryBatch
 from cactl.estimators.catalog import check_requirements
+from cactl.estimators.game_theoretic import MAX_EXACT_PLAYERS, PERMUTATIONS
 from cactl.estimators.registry import estimate, registered_names
 from cactl.tasks import get_task_info, make_task, rollout
 from cactl.tasks.catalog import ParamValue
+from cactl.tasks.engine import Environment
+from cactl.tasks.limits import check_shapley, check_work
 from cactl.trajectory.jsonl import load_trajectories
 from cactl.trajectory.model import Trajectory
 from cactl.trial import metrics
@@ -346,6 +349,29 @@ def task_params(tasks: Sequence[str], pairs: Sequence[str]) -> dict[str, dict[st
     return given
 
 
+def check_task_work(
+    task: str,
+    env: Environment,
+    estimators: Sequence[str],
+    compare: bool,
+    samples: int,
+    samples_by: str,
+) -> None:
+    """Refuse, before the task is sampled, a run past the limits of
+    :mod:`cactl.tasks.limits`: the task's own work, and the ``shapley`` estimator's when it
+    runs (named, or with ``compare`` on a task whose trajectories carry coalitions)."""
+    check_work(task, env, samples=samples, samples_by=samples_by)
+    if env.players and ("shapley" in estimators or compare):
+        check_shapley(
+            task,
+            env,
+            max_exact=MAX_EXACT_PLAYERS,
+            permutations=PERMUTATIONS,
+            samples=samples,
+            samples_by=samples_by,
+        )
+
+
 def trial_on_task(
     task: str,
     params: dict[str, ParamValue],
@@ -364,6 +390,7 @@ def trial_on_task(
     credit, strip and cost are those of the first sample.
     """
     env = make_task(task, params)
+    check_task_work(task, env, estimators, compare, resamples, "--resamples")
     trials = []
     for offset in range(resamples):
         sample = rollout(env, random.Random(seed + offset))

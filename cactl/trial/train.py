@@ -205,10 +205,11 @@ def train_task(
 
     A named estimator that needs a field the task does not emit is an InputError.
     """
-    from cactl.trial.runner import choose_estimators
+    from cactl.trial.runner import check_task_work, choose_estimators
 
     env = make_task(task, params)
     named = list(estimators) or ([] if compare else list(DEFAULT_ESTIMATORS))
+    check_task_work(task, env, named, compare, iterations * seeds, "--train x --seeds")
     probe = rollout(env, random.Random(seed)).trajectories
     names, _ = choose_estimators(named, probe, compare=compare)
     run_seeds = list(range(seed, seed + seeds))

@@ -239,3 +239,43 @@ def test_shapley_with_agents_as_players_on_random_trajectories(seed: int) -> Non
         expected += [phi[agents.index(a)] for a in steps]
     batch = TrajectoryBatch.from_trajectories(trajectories, dtype=torch.float64)
     assert estimate("shapley", batch).step.tolist() == pytest.approx(expected, abs=1e-12)
+
+
+def test_the_lookups_are_counted_before_any_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cactl.tasks import limits
+
+    rng = random.Random(0)
+    two = _table(2, _random_game(rng, 2))  # 2 step players: 2^2 = 4 lookups
+    three = _table(3, _random_game(rng, 3))  # 3 step players: 8 lookups
+    batch = TrajectoryBatch.from_trajectories(
+        [
+            {"id": "a", "group": "g", "reward": 1, "steps": [{"tokens": 1}] * 2, "coalitions": two},
+            {
+                "id": "b",
+                "group": "g",
+                "reward": 1,
+                "steps": [{"tokens": 1}] * 3,
+                "coalitions": three,
+            },
+        ]
+    )
+    monkeypatch.setattr(limits, "MAX_SHAPLEY_LOOKUPS", 12)
+    estimate("shapley", batch)  # 4 + 8 = 12: at the limit
+    monkeypatch.setattr(limits, "MAX_SHAPLEY_LOOKUPS", 11)
+    values: list[object] = []
+    with monkeypatch.context() as spy, pytest.raises(InputError) as caught:
+        spy.setattr(
+            "cactl.estimators.game_theoretic.shapley_values", lambda *a, **k: values.append(a)
+        )
+        estimate("shapley", batch)
+    assert values == []  # refused before the first trajectory's values
+    error = caught.value
+    assert (error.code, error.trajectory, error.field) == ("too-large", 1, "coalitions")
+    assert error.message == (
+        "too much work: trajectory 1 (id 'b') (3 players) brings the coalition lookups to 12"
+    )
+    assert error.expected == (
+        "at most 11 lookups in all (2^n per trajectory of n <= 12 players, 2000 x n beyond)"
+    )
+    # beyond max_exact: permutations x n; 2 x 3 = 6, with the 4 of the first trajectory: 10
+    estimate("shapley", batch, max_exact=2, permutations=2)
