@@ -1,13 +1,15 @@
-"""A cache of parsed built-in data, so a command does not parse the same YAML on every start.
+"""A cache of validated built-in data, so a command does not parse the same YAML on every start.
 
 :func:`cached` returns ``build()``'s result, pickled under the user's cache folder and keyed by
-what it is made from: the text that was parsed, the source code of the modules that parse it,
-and the versions of cactl, pydantic and Python. Change any of them and the next call builds it
-again. :func:`cached_yaml` is the use cactl makes of it: the document and positions of a
-built-in YAML file (pure-Python PyYAML with line numbers is the slow part of a load), which the
-caller then validates as always, so the cache never holds a model that its code no longer
-defines. The cache is an optimisation only: a folder that cannot be written, or an entry that
-cannot be read, means ``build()`` runs, never an error.
+what it is made from: the text that was parsed, the source code of the modules that parse and
+validate it (and define the classes of the result), and the versions of cactl, pydantic and
+Python. Change any of them and the next call builds it again, so an entry never holds an object
+of a class its code no longer defines. cactl caches the built-in checklists
+(:func:`cactl.audit.checklist.load_checklist`), the inventory
+(:func:`cactl.inventory.load_inventory`) and the inventory's index
+(:func:`cactl.inventory_index.method_index`); a user's own files are validated on every load.
+The cache is an optimisation only: a folder that cannot be written, or an entry that cannot be
+read, means ``build()`` runs, never an error.
 
 Folder: ``$CACTL_CACHE_DIR``, else ``$XDG_CACHE_HOME/cactl``, else ``~/.cache/cactl``;
 ``CACTL_CACHE_DIR=off`` turns the cache off.
@@ -24,10 +26,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:
-    from cactl.yamlsrc import Positions
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -108,12 +107,3 @@ def _store(folder: Path, path: Path, value: object) -> None:
             raise
     except (OSError, pickle.PicklingError):
         pass  # a read-only or full disk: the next start parses again
-
-
-def cached_yaml(name: str, text: str, file: str) -> tuple[Any, Positions]:
-    """``yamlsrc.load_yaml_text(text, file)``, parsed once per change of the text or the parser.
-
-    Errors are raised as ``load_yaml_text`` raises them (and not stored)."""
-    from cactl import yamlsrc
-
-    return cached(name, f"{file}\0{text}", [yamlsrc], lambda: yamlsrc.load_yaml_text(text, file))

@@ -1,17 +1,20 @@
 """The surveyed credit-assignment methods as data (``cactl/data/inventory/methods.yaml``).
 
 Pure Python and pydantic: no printing, no torch. The file is validated when it loads; a
-typo in a vocabulary or a duplicate name is a load error with file, line and column.
+typo in a vocabulary or a duplicate name is a load error with file, line and column. The
+validated inventory is cached (:func:`load_inventory`), so its models build their validators
+only when a file is validated (``defer_build``), not at every start.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 from enum import Enum
 from functools import lru_cache
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -52,6 +55,14 @@ def is_unknown(value: object) -> bool:
     return value is None or (isinstance(value, Enum) and value.value == "unknown")
 
 
+def _sourced(argument: Any, state: dict[Any, Any]) -> Sourced[Any]:
+    """A :class:`Sourced` read back by pickle (see ``Sourced.__reduce__``)."""
+    model: type[Sourced[Any]] = Sourced[argument]
+    value = model.__new__(model)
+    value.__setstate__(state)
+    return value
+
+
 class Sourced(BaseModel, Generic[T]):
     """A value with the place it was confirmed (``source``: a paper section, the abstract
     page, the authors' README), or no value with the reason it could not be (``reason``).
@@ -60,11 +71,17 @@ class Sourced(BaseModel, Generic[T]):
     ``unknown``) needs a reason and may name where it was looked for in ``source``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     value: T | None = None
     source: Text | None = None
     reason: Text | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A parametrized generic model (``Sourced[Url]``) has no name pickle can look up:
+        # pickle its type argument, and parametrize again when reading it back.
+        (argument,) = type(self).__pydantic_generic_metadata__["args"]
+        return (_sourced, (argument, self.__getstate__()))
 
     @model_validator(mode="after")
     def _sourced_or_explained(self) -> Sourced[T]:
@@ -86,7 +103,7 @@ class Sourced(BaseModel, Generic[T]):
 class Venue(BaseModel):
     """A confirmed published version of a paper."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: Text = Field(description="Short name with the year, e.g. 'NeurIPS 2025'.")
     kind: VenueKind
@@ -100,7 +117,7 @@ class Venue(BaseModel):
 class Baseline(BaseModel):
     """A method a paper compares against, with its family in cactl's vocabulary."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: Text
     family: BaselineFamily
@@ -127,7 +144,7 @@ class Evidence(BaseModel):
     """A paper's evidence level with the four criteria it rests on (see
     :class:`cactl.vocab.EvidenceLevel`); a criterion that could not be read is null."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     level: EvidenceLevel
     benchmarks: int | None = Field(None, ge=0, description="(a) distinct benchmarks.")
@@ -196,7 +213,7 @@ Authors = Annotated[list[Text], Field(min_length=1)]
 class Method(BaseModel):
     """One surveyed (or later-added) credit-assignment method."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str = Field(description="Short name, as the survey writes it.")
     title: str = Field(description="Full title of the paper.")
@@ -300,7 +317,7 @@ class Method(BaseModel):
 class Inventory(BaseModel):
     """The whole inventory file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     survey: str
     version: str
@@ -433,15 +450,9 @@ def citation_stem(method: Method) -> str:
     return f"{family or 'anon'}{method.cited_year}{first}"
 
 
-def parse_inventory(text: str, file: str, *, cache_as: str | None = None) -> Inventory:
-    """Validate an inventory document; every error located in the file. ``cache_as`` names the
-    document in cactl's cache of parsed YAML (for the built-in file)."""
-    if cache_as is None:
-        data, positions = load_yaml_text(text, file)
-    else:
-        from cactl.cache import cached_yaml
-
-        data, positions = cached_yaml(cache_as, text, file)
+def parse_inventory(text: str, file: str) -> Inventory:
+    """Validate an inventory document; every error located in the file."""
+    data, positions = load_yaml_text(text, file)
     try:
         inventory = Inventory.model_validate(data)
     except ValidationError as exc:
@@ -469,8 +480,14 @@ def parse_inventory(text: str, file: str, *, cache_as: str | None = None) -> Inv
 
 @lru_cache(maxsize=1)
 def load_inventory() -> Inventory:
-    """The built-in inventory (validated once per process; its YAML parsed once per change of
-    the file, see cactl.cache)."""
-    return parse_inventory(
-        read_builtin("inventory", INVENTORY_FILE), INVENTORY_PATH, cache_as="inventory"
+    """The built-in inventory: validated once per change of its YAML or of the code that
+    validates it, and read back from cactl's cache (:mod:`cactl.cache`) after that."""
+    from cactl.cache import cached
+
+    text = read_builtin("inventory", INVENTORY_FILE)
+    return cached(
+        "inventory",
+        f"{INVENTORY_PATH}\0{text}",
+        [sys.modules[__name__], "cactl.inventory_index", "cactl.vocab", "cactl.yamlsrc"],
+        lambda: parse_inventory(text, INVENTORY_PATH),
     )

@@ -108,33 +108,41 @@ def test_default_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert cache.cache_dir() == tmp_path / "cactl"
 
 
-def test_the_inventory_is_parsed_once_and_validated_every_time(folder: Path) -> None:
+def test_the_inventory_is_validated_once_and_read_back(folder: Path) -> None:
+    import pickle
+
     from cactl import inventory
     from cactl.resources import read_builtin
 
-    text = read_builtin("inventory", "methods")
-    cold = inventory.parse_inventory(text, "methods.yaml", cache_as="inventory")
-    (entry,) = folder.glob("inventory-*.pickle")
-    stamp = entry.stat().st_mtime_ns
-    warm = inventory.parse_inventory(text, "methods.yaml", cache_as="inventory")
+    inventory.load_inventory.cache_clear()
+    try:
+        cold = inventory.load_inventory()
+        (entry,) = folder.glob("inventory-*.pickle")
+        stamp = entry.stat().st_mtime_ns
+        inventory.load_inventory.cache_clear()
+        warm = inventory.load_inventory()
+    finally:
+        inventory.load_inventory.cache_clear()
     assert entry.stat().st_mtime_ns == stamp  # read back, not written again
-    assert warm == cold == inventory.parse_inventory(text, "methods.yaml")
-    assert warm is not cold
+    fresh = inventory.parse_inventory(read_builtin("inventory", "methods"), "methods.yaml")
+    assert warm == cold == fresh and warm is not cold
+    # the generic Sourced[...] fields come back as the same parametrized classes
+    assert [type(m.code) for m in warm.methods] == [type(m.code) for m in fresh.methods]
+    assert pickle.loads(pickle.dumps(fresh.methods[0].venue)) == fresh.methods[0].venue
 
 
-def test_a_cached_document_still_gives_located_errors(folder: Path) -> None:
-    from cactl.errors import InputError, InputErrors
-    from cactl.yamlsrc import load_yaml_text
+def test_a_cached_result_depends_on_named_modules_without_importing_them(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
 
-    text = "a: 1\nb: [1, 2\n"
-    with pytest.raises((InputError, InputErrors)) as raised:
-        cache.cached_yaml("probe", text, "p.yaml")
-    with pytest.raises((InputError, InputErrors)) as direct:
-        load_yaml_text(text, "p.yaml")
-    assert str(raised.value) == str(direct.value)
-    good = "a: 1\nb: [1, 2]\n"
-    data, positions = cache.cached_yaml("probe", good, "p.yaml")
-    assert data == {"a": 1, "b": [1, 2]}
-    again, positions_again = cache.cached_yaml("probe", good, "p.yaml")
-    assert again == data
-    assert positions_again.locate(["b", 1]) == positions.locate(["b", 1]) == (2, 8)
+    source = tmp_path / "unimported_probe.py"
+    source.write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    build = Builder({"x": 1})
+    assert cache.cached("probe", "text", ["unimported_probe"], build) == {"x": 1}
+    assert cache.cached("probe", "text", ["unimported_probe"], build) == {"x": 1}
+    assert build.calls == 1 and "unimported_probe" not in sys.modules
+    source.write_text("VALUE = 2\n")
+    cache.cached("probe", "text", ["unimported_probe"], build)
+    assert build.calls == 2
