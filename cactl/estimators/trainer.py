@@ -38,6 +38,7 @@ from cactl.errors import InputError
 from cactl.estimators.functional import (
     WHITEN_EPS,
     Labels,
+    MaskedMoments,
     group_normalise,
     label_ids,
     leave_one_out,
@@ -45,6 +46,7 @@ from cactl.estimators.functional import (
     padded_returns,
     pair_ids,
     whiten,
+    whiten_padded,
 )
 from cactl.estimators.ops import reverse_linear_scan
 
@@ -87,6 +89,7 @@ def compute_gae_advantage_return(
     lam: float = 1.0,
     *,
     whiten: bool = True,
+    padded_at_end: bool | None = None,
 ) -> tuple[Tensor, Tensor]:
     """GAE on the trainer layout; returns ``(advantages, returns)``.
 
@@ -96,11 +99,26 @@ def compute_gae_advantage_return(
     whitening; the advantages are whitened over all valid tokens when ``whiten`` (verl's
     ``masked_whiten``: Bessel variance, ``+1e-8``). See :func:`~cactl.estimators.functional.
     padded_gae` for the scan.
+
+    ``padded_at_end``: ``True`` promises that every row is padded only at the end (the constant-
+    discount fast path on any device, no check), ``False`` forces the general masked scan;
+    ``None`` (the default) detects it block by block on the CPU and uses the general scan on
+    other devices, where detecting would wait for the device. Both paths give the same values.
     """
     _check_mask(response_mask, token_level_rewards.shape)
-    advantages, returns = padded_gae(token_level_rewards, values, response_mask, gamma, lam)
-    if whiten:
-        advantages = masked_whiten(advantages, response_mask)
+    with torch.no_grad():
+        moments = MaskedMoments() if whiten else None
+        advantages, returns = padded_gae(
+            token_level_rewards,
+            values,
+            response_mask,
+            gamma,
+            lam,
+            at_end=padded_at_end,
+            moments=moments,
+        )
+        if moments is not None:
+            whiten_padded(advantages, response_mask, moments, out=advantages)
     return advantages, returns
 
 
@@ -149,14 +167,19 @@ def compute_rloo_outcome_advantage(
 
 
 def compute_reinforce_plus_plus_outcome_advantage(
-    token_level_rewards: Tensor, response_mask: Tensor, gamma: float = 1.0
+    token_level_rewards: Tensor,
+    response_mask: Tensor,
+    gamma: float = 1.0,
+    *,
+    padded_at_end: bool | None = None,
 ) -> tuple[Tensor, Tensor]:
     """REINFORCE++; returns ``(advantages, returns)``.
 
     ``G_t = r_t + gamma G_{t'}`` over each row's valid tokens (``t'`` the next valid token; masked
     spans are skipped and their rewards dropped, as this module's GAE and verl's GAE do);
     advantages are ``G`` whitened over all valid tokens (Bessel variance, ``+1e-8``); returns
-    that are all equal give advantages of exactly 0.
+    that are all equal give advantages of exactly 0. ``padded_at_end`` as in
+    :func:`compute_gae_advantage_return`.
 
     This is verl 0.9.1's REINFORCE++ (its loop carries the running return through observation
     tokens and drops their rewards). Older verl (e.g. the copies vendored by PRIME and IGPO)
@@ -165,8 +188,12 @@ def compute_reinforce_plus_plus_outcome_advantage(
     only at the end) give the same values under both.
     """
     _check_mask(response_mask, token_level_rewards.shape)
-    returns = padded_returns(token_level_rewards, response_mask, gamma)
-    return masked_whiten(returns, response_mask), returns
+    with torch.no_grad():
+        moments = MaskedMoments()
+        returns = padded_returns(
+            token_level_rewards, response_mask, gamma, at_end=padded_at_end, moments=moments
+        )
+        return whiten_padded(returns, response_mask, moments), returns
 
 
 def compute_step_discounted_returns(
@@ -217,6 +244,7 @@ def compute_gigpo_outcome_advantage(
             field="mode",
             expected="mean_norm or mean_std_norm",
             found=repr(mode),
+            code="not-allowed",
         )
     divide = mode == "mean_std_norm"
     scores, group = _scores_and_groups(token_level_rewards, response_mask, index)

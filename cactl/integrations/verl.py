@@ -98,6 +98,7 @@ class Param:
                 field=field,
                 expected=expected,
                 found=repr(value),
+                code="wrong-type",
             )
         number = float(value)
         too_low = number <= self.minimum if self.exclusive_minimum else number < self.minimum
@@ -107,6 +108,7 @@ class Param:
                 field=field,
                 expected=expected,
                 found=repr(value),
+                code="not-finite" if not math.isfinite(number) else "out-of-range",
             )
         return number
 
@@ -147,6 +149,7 @@ class VerlEstimator:
                     expected=f"one of its parameters: {valid}",
                     found=repr(key),
                     hint=did_you_mean(str(key), known) or None,
+                    code="unknown-key",
                 )
         return {
             name: param.check(self.name, given[name]) if name in given else param.default
@@ -178,6 +181,7 @@ def read_config(config: Any) -> tuple[Settings, dict[str, Any]]:
             field=f"algorithm.{CONFIG_KEY}",
             expected="a mapping such as {turn_gamma: 0.9}",
             found=repr(own),
+            code="wrong-type",
         )
     return settings, {str(key): value for key, value in own.items()}
 
@@ -318,6 +322,7 @@ def get(name: str) -> VerlEstimator:
         expected="one of " + ", ".join(e.name for e in ESTIMATORS),
         found=repr(name),
         hint=did_you_mean(name, [e.name for e in ESTIMATORS]) or None,
+        code="unknown-name",
     )
 
 
@@ -344,6 +349,7 @@ def make_adapter(estimator: VerlEstimator) -> Callable[..., tuple[Tensor, Tensor
                 field="index",
                 expected="one uid per row (data.non_tensor_batch['uid'])",
                 found="None",
+                code="missing-field",
             )
         with torch.no_grad():
             return estimator.compute(token_level_rewards, response_mask, index, settings, params)
