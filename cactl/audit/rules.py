@@ -243,6 +243,7 @@ class AtLeast(Condition):
                 "count must be a whole number",
                 expected="an integer >= 0",
                 found=_describe(count),
+                code="out-of-range" if isinstance(count, int) else "wrong-type",
             )
             count = 0
         return AtLeast(path, count)
@@ -275,7 +276,8 @@ class NumberAtLeast(Condition):
                 float(value)
             except OverflowError:  # an integer past the largest float
                 p.error((*at, "value"), "value is too large", expected="a finite number",
-                        found=f"an integer of {len(str(abs(value)))} digits")  # fmt: skip
+                        found=f"an integer of {len(str(abs(value)))} digits",
+                        code="not-finite")  # fmt: skip
                 value = 0
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
             p.error(
@@ -283,6 +285,7 @@ class NumberAtLeast(Condition):
                 "value must be a number",
                 expected="a number",
                 found=_describe(value),
+                code="not-finite" if isinstance(value, float) else "wrong-type",
             )
             value = 0
         return NumberAtLeast(path, float(value))
@@ -320,6 +323,7 @@ class OneOf(Condition):
                 "values must be a non-empty list",
                 expected="a list",
                 found=_describe(values),
+                code="wrong-type" if not isinstance(values, list) else "empty",
             )
             return OneOf(path, [])
         if shape is not None and shape.enum is not None:
@@ -332,6 +336,7 @@ class OneOf(Condition):
                         expected="one of " + ", ".join(map(str, allowed)),
                         found=repr(value),
                         hint=did_you_mean(str(value), [str(a) for a in allowed]),
+                        code="not-allowed",
                     )
         return OneOf(path, list(values))
 
@@ -511,6 +516,7 @@ def _conditions(p: RuleParser, data: Any, at: PathKey, scope: type[BaseModel]) -
             "expected a non-empty list of conditions",
             expected="a list",
             found=_describe(data),
+            code="wrong-type" if not isinstance(data, list) else "empty",
         )
         return []
     return [p.condition(item, (*at, i), scope) for i, item in enumerate(data)]
@@ -632,12 +638,13 @@ class RuleParser:
                 "a field path must be text",
                 expected="a dotted path like model.name",
                 found=repr(value),
+                code="wrong-type" if not isinstance(value, str) else "invalid-value",
             )
             return "", None
         model = self.root if value.startswith("/") else scope
         shape, problem = resolve_shape(model, value.lstrip("/"))
         if shape is None:
-            self.error(at, problem)
+            self.error(at, problem, code="not-allowed")
             return value, None
         if want == "list" and shape.kind != "list":
             self.error(
@@ -666,6 +673,7 @@ class RuleParser:
                 "a condition is a mapping with exactly one predicate",
                 expected="one of " + ", ".join(names),
                 found=_describe(data),
+                code="wrong-type" if not isinstance(data, dict) else "invalid-value",
             )
             return All([])
         ((name, argument),) = data.items()
@@ -679,6 +687,7 @@ class RuleParser:
                     key=True,
                     expected="one of " + ", ".join(names),
                     hint=did_you_mean(str(name), names),
+                    code="unknown-key",
                 )
             )
             return All([])
@@ -691,6 +700,7 @@ class RuleParser:
                 "expected a mapping of arguments",
                 expected="keys " + ", ".join(keys),
                 found=_describe(data),
+                code="wrong-type",
             )
             return None
         ok = True
@@ -703,12 +713,18 @@ class RuleParser:
                         key=True,
                         expected="keys " + ", ".join(keys),
                         hint=did_you_mean(str(key), keys),
+                        code="unknown-key",
                     )
                 )
                 ok = False
         for key in keys:
             if key not in data:
-                self.error(at, f"missing argument {key!r}", expected="keys " + ", ".join(keys))
+                self.error(
+                    at,
+                    f"missing argument {key!r}",
+                    expected="keys " + ", ".join(keys),
+                    code="missing-field",
+                )
                 ok = False
         return data if ok else None
 

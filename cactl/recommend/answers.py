@@ -39,7 +39,11 @@ def load_answers_file(path: str, tree: Tree) -> dict[str, str]:
         return {}
     if not isinstance(data, dict):
         raise positions.error(
-            (), "an answers file must be a mapping of question: answer", expected="a mapping"
+            (),
+            "an answers file must be a mapping of question: answer",
+            expected="a mapping",
+            found=type(data).__name__,
+            code="wrong-type",
         )
     return check_file_answers(data, positions, tree)
 
