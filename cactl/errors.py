@@ -43,6 +43,8 @@ CODES: dict[str, str] = {
     "missing-requirement": "the data lacks a field the chosen estimator needs",
     "empty": "an input that holds no data",
     "bad-option": "a command-line value that cannot be used",
+    "usage": "a command line the parser refuses: an unknown option, a missing argument or value, "
+    "a value of the wrong type or not among the choices",
 }
 
 

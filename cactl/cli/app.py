@@ -23,15 +23,15 @@ from typing import Any, Literal
 
 import typer
 from typer import _click
-from typer.core import TyperArgument, TyperGroup, TyperOption
+from typer._click.exceptions import NoArgsIsHelpError
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from typer.main import get_command_from_info, get_group_from_info
 from typer.models import CommandInfo, TyperInfo
 
 from cactl import __version__
 from cactl.cli import streams
-from cactl.errors import CactlError, InputError, InputErrors
-from cactl.fileio import tracking_inputs, write_atomic
-from cactl.render.errors import ERROR_FORMATS
+from cactl.errors import CactlError
+from cactl.fileio import tracking_inputs
 
 #: errno values of a stream that cannot take output: a closed reader, a full disk, a closed
 #: or failing descriptor.
@@ -96,8 +96,44 @@ class _Argument(TyperArgument):
         return name if self.required else f"[{name}]"
 
 
+def _help(command: Any, ctx: Any, formatter: Any) -> None:
+    """typer's help, with a reader that went away (``cactl -h | head``) a stream error: rich
+    itself exits 1 then, the code of findings."""
+    try:
+        super(type(command), command).format_help(ctx, formatter)
+    except SystemExit as exit_:
+        if exit_.code != 1:
+            raise
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe") from None
+
+
+class _Command(TyperCommand):
+    """A command whose files are checked before it runs (:func:`cactl.cli.paths.check`)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from cactl.cli import paths
+
+        paths.check(ctx)
+        return super().invoke(ctx)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _help(self, ctx, formatter)
+
+
+class _Subgroup(TyperGroup):
+    """A group of subcommands (``cactl methods``) whose help handles a reader going away."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _help(self, ctx, formatter)
+
+
 def humanize(command: _click.Command) -> _click.Command:
-    """Give a command's parameters (and its subcommands') the placeholders above."""
+    """Give a command's parameters (and its subcommands') the placeholders above, and each
+    command the checks of its files before it runs."""
+    if type(command) is TyperCommand:
+        command.__class__ = _Command
+    elif type(command) is TyperGroup:
+        command.__class__ = _Subgroup
     # click makes the help option on first use and keeps it: make it now, to humanize it too
     help_option = command.get_help_option(_click.Context(command, help_option_names=HELP_NAMES))
     for param in [*command.params, *([help_option] if help_option else [])]:
@@ -137,6 +173,10 @@ class _Group(TyperGroup):
         super().__init__(*args, **kwargs)
         humanize(self)
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        humanize(self)  # typer adds --install-completion and --show-completion after __init__
+        _help(self, ctx, formatter)
+
     def list_commands(self, ctx: Any) -> list[str]:
         return [*COMMANDS, *(name for name in super().list_commands(ctx) if name not in COMMANDS)]
 
@@ -157,18 +197,47 @@ class _Group(TyperGroup):
                 error.message = f"{error.message.rstrip('.')}. Did you mean {suggestions}?"
             raise
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        given = list(args)
+        try:
+            return super().parse_args(ctx, args)
+        except _click.exceptions.UsageError as exc:
+            if not ctx.resilient_parsing and not isinstance(exc, NoArgsIsHelpError):
+                from cactl.cli import report
+
+                report.root_usage(exc, self, ctx, given)  # the errors document, if asked for
+            raise
+        except OSError as exc:  # --help or --version on a stream that failed
+            if exc.errno not in _STREAM_ERRNOS:
+                raise
+            streams.failed(exc)
+            raise typer.Exit(2) from None
+
     def invoke(self, ctx: Any) -> Any:  # click's Context (typer vendors click)
         args = [*ctx._protected_args, *ctx.args]
+        from cactl.cli import console
+
         try:
-            with tracking_inputs():  # no output of the command may replace one of its inputs
+            # No output of the command may replace one of its inputs; what the run changes in
+            # the console settings (the report on stderr) ends with it.
+            with tracking_inputs(), console.scope():
                 try:
                     return super().invoke(ctx)
                 except CactlError as exc:
                     if _debug(ctx):
                         raise
+                    from cactl.cli import report
+
                     # Still tracking: the errors document never replaces an input either.
-                    _report(exc, *_requested_format(self, ctx, args))
+                    report.failure(exc, report.requested(self, ctx, args))
                     raise typer.Exit(exc.exit_code) from None
+                except _click.exceptions.UsageError as exc:
+                    if not isinstance(exc, NoArgsIsHelpError):
+                        from cactl.cli import report
+
+                        # click prints the usage text on stderr; this adds the errors document
+                        report.usage(exc, report.requested(self, ctx, args))
+                    raise
         except (typer.Exit, typer.Abort):
             raise
         except OSError as exc:
@@ -206,85 +275,9 @@ def _internal(ctx: Any, exc: BaseException) -> Any:
     raise typer.Exit(2) from None
 
 
-def _requested_format(
-    group: TyperGroup, ctx: Any, args: list[str]
-) -> tuple[str | None, str | None]:
-    """The ``--format`` the command line asked for (``json``, ``sarif``, ...) and its ``-o``
-    file, read after the command failed by the parser itself, again and without callbacks (as
-    typer's shell completion walks a command line)."""
-    try:
-        command: Any = group
-        command_ctx = ctx
-        while isinstance(command, TyperGroup) and args:
-            name, sub, rest = command.resolve_command(command_ctx, args)
-            if sub is None or name is None:
-                return None, None
-            command_ctx = sub.make_context(name, rest, parent=command_ctx, resilient_parsing=True)
-            command = sub
-            args = [*command_ctx._protected_args, *command_ctx.args]
-        value = command_ctx.params.get("output_format")
-        output = command_ctx.params.get("output")
-        if output is not None and _names_an_input(str(output), command_ctx.params):
-            output = None
-    except Exception:  # a command line the parser refuses has no format to honour
-        return None, None
-    output = None if output is None else str(output)
-    if value is None or isinstance(value, str):
-        return value, output
-    name = getattr(value, "name", None)  # a cactl.cli.formats.Format
-    return (name if isinstance(name, str) else None), output
-
-
-def _names_an_input(output: str, params: dict[str, Any]) -> bool:
-    """Whether ``output`` is the same file as one of the command's other path arguments (an
-    input that failed before it was read is not tracked yet, and must not be replaced)."""
-    values: list[Any] = []
-    for key, value in params.items():
-        if key != "output":
-            values.extend(value if isinstance(value, (list, tuple)) else [value])
-    for value in values:
-        if not isinstance(value, (str, os.PathLike)):
-            continue
-        name = os.fspath(value)
-        if not isinstance(name, str) or name in ("", "-"):
-            continue
-        try:
-            if os.path.realpath(name) == os.path.realpath(output):
-                return True
-            if os.path.exists(name) and os.path.exists(output) and os.path.samefile(name, output):
-                return True
-        except (OSError, ValueError):
-            return True  # when in doubt, keep the file
-    return False
-
-
 def _debug(ctx: Any) -> bool:
     root = ctx.find_root()
     return bool((root.obj or {}).get("debug")) or os.environ.get("CACTL_DEBUG") == "1"
-
-
-#: Error codes that say the ``-o`` file itself is unusable: the errors then go to stdout.
-_OUTPUT_CODES = frozenset({"unwritable", "output-is-input"})
-
-
-def _report(exc: CactlError, output_format: str | None, output: str | None = None) -> None:
-    """The message on stderr; for a format read by programs, the errors as data where the report
-    would have gone: the ``-o`` file (so a CI step that uploads ``-o x.sarif`` finds the input
-    errors there), else stdout."""
-    text = exc.render(frame=True) if isinstance(exc, (InputError, InputErrors)) else exc.render()
-    streams.say(f"error: {text}")
-    render = ERROR_FORMATS.get(output_format or "")
-    if render is None:
-        return
-    document = render(exc)
-    codes = {getattr(e, "code", None) for e in getattr(exc, "errors", [exc])}
-    if output not in (None, "-") and not codes & _OUTPUT_CODES:
-        try:
-            write_atomic(output, document)
-            return
-        except CactlError:
-            pass  # the file cannot take it: stdout still can
-    sys.stdout.write(document)
 
 
 app = typer.Typer(

@@ -13,7 +13,6 @@ from cactl.audit.summary import CorpusSummary
 from cactl.cli import console
 from cactl.cli.formats import Format, Formats, emit
 from cactl.errors import InputError
-from cactl.fileio import check_input, check_output
 from cactl.render import audit as render
 
 
@@ -113,11 +112,6 @@ def audit(
             found=output_format.name,
             code="bad-option",
         )
-    for paper in papers:
-        check_input(paper, field="PAPER.yaml")
-    check_input(checklist, field="--checklist")
-    if output is not None:
-        check_output(output)  # its folder, before the work
     rules = load_checklist(checklist)
     console.info(f"checklist {rules.id} {rules.version}: {len(rules.items)} items")
     reports = audit_files([str(p) for p in papers], rules, strict=strict)

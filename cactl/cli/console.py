@@ -11,9 +11,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import errno
 import json
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -36,6 +40,8 @@ class Settings:
     verbosity: int = 0
     #: True: always colour, False: never, None: rich decides (a terminal, NO_COLOR, FORCE_COLOR).
     color: bool | None = None
+    #: The report goes to stderr: another output (``--plot -``, ``--record -``) has stdout.
+    report_on_stderr: bool = False
 
 
 SETTINGS = Settings()
@@ -47,13 +53,40 @@ def configure(*, verbosity: int = 0, color: bool | None = None) -> None:
     SETTINGS.color = color
 
 
-def _width() -> int:
+def report_to_stderr() -> None:
+    """Send the report to stderr for the rest of the run: another output has stdout."""
+    SETTINGS.report_on_stderr = True
+
+
+@contextlib.contextmanager
+def scope() -> Iterator[None]:
+    """One run of a command: the settings it changes are put back when it ends (a run inside a
+    run, ``recommend --run``, keeps the outer one's)."""
+    saved = dataclasses.replace(SETTINGS)
+    try:
+        yield
+    finally:
+        for item in dataclasses.fields(Settings):
+            setattr(SETTINGS, item.name, getattr(saved, item.name))
+
+
+def report_stream() -> TextIO:
+    """Where the report goes: stdout, or stderr when another output has stdout (a report lost
+    there is a lost output, unlike a message: see :mod:`cactl.cli.streams`)."""
+    if SETTINGS.report_on_stderr:
+        from cactl.cli import streams
+
+        return streams.report_on_stderr()
+    return sys.stdout
+
+
+def _width(file: TextIO) -> int:
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) >= MIN_WIDTH:
         return int(columns)
     try:
-        if sys.stdout.isatty():
-            size = os.get_terminal_size(sys.stdout.fileno()).columns
+        if file.isatty():
+            size = os.get_terminal_size(file.fileno()).columns
             if size >= MIN_WIDTH:
                 return size
     except (OSError, ValueError, AttributeError):
@@ -61,24 +94,35 @@ def _width() -> int:
     return DEFAULT_WIDTH
 
 
+class _Console(Console):
+    """A rich console whose reader going away (``cactl ... | head``) is a stream error that
+    :mod:`cactl.cli.streams` handles (rich itself would exit 1, the code of findings)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+
 def _console(file: TextIO) -> Console:
     if SETTINGS.color is None:
-        return Console(file=file, width=_width(), highlight=False, soft_wrap=False)
+        return _Console(file=file, width=_width(file), highlight=False, soft_wrap=False)
     if SETTINGS.color:
-        return Console(
+        return _Console(
             file=file,
-            width=_width(),
+            width=_width(file),
             highlight=False,
             soft_wrap=False,
             force_terminal=True,
             no_color=False,
         )
-    return Console(file=file, width=_width(), highlight=False, soft_wrap=False, color_system=None)
+    return _Console(
+        file=file, width=_width(file), highlight=False, soft_wrap=False, color_system=None
+    )
 
 
 def out() -> Console:
-    """Console on stdout, for reports."""
-    return _console(sys.stdout)
+    """Console for reports: on stdout (see :func:`report_stream`)."""
+    return _console(report_stream())
 
 
 def err() -> Console:
@@ -87,13 +131,14 @@ def err() -> Console:
 
 
 def emit_json(document: Any) -> None:
-    """Print one JSON document on stdout and nothing else."""
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    """Print one JSON document on stdout (see :func:`report_stream`) and nothing else."""
+    report_stream().write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def emit_text(text: str) -> None:
-    """Print plain text on stdout exactly as given (CSV, markdown, LaTeX, XML...)."""
-    sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+    """Print plain text on stdout (see :func:`report_stream`) exactly as given (CSV, markdown,
+    LaTeX, XML...)."""
+    report_stream().write(text if text.endswith("\n") or not text else text + "\n")
 
 
 def stdin_is_interactive() -> bool:

@@ -10,7 +10,7 @@ import typer
 from cactl.cli import console
 from cactl.cli.formats import Format, Formats, emit, json_text
 from cactl.errors import InputError, did_you_mean
-from cactl.fileio import check_input, check_output, source_name, write_atomic
+from cactl.fileio import STDIO, source_name, write_atomic
 from cactl.inventory import Method
 from cactl.recommend.answers import load_answers_file, parse_answer_flags, record_text
 from cactl.recommend.load import DEFAULT_TREE, leaf_methods, load_tree
@@ -56,7 +56,11 @@ def recommend(
         None, "--answers", metavar="FILE", help="YAML mapping of question: answer."
     ),
     record: str | None = typer.Option(
-        None, "--record", metavar="FILE", help="Write the answers used, replayable with --answers."
+        None,
+        "--record",
+        metavar="FILE",
+        help="Write the answers used, replayable with --answers. --record - writes them to "
+        "stdout, and the recommendation then goes to stderr.",
     ),
     tree_name: str = typer.Option(
         DEFAULT_TREE, "--tree", metavar="NAME_OR_FILE", help="A built-in tree or a tree file."
@@ -101,11 +105,6 @@ def recommend(
             hint="use --format table with --run, or run the JSON's 'next' command yourself",
             code="bad-option",
         )
-    check_input(tree_name, field="--tree")
-    if answers_file is not None:
-        check_input(answers_file, field="--answers")
-    if record is not None:
-        check_output(record)  # its folder, before the questions
     loaded = load_tree(tree_name)
     tree = loaded.tree
     answers: dict[str, str] = {}
@@ -121,7 +120,10 @@ def recommend(
         console.note(f"note: the answer {key}={answers[key]} is not used on this path")
     if record is not None:
         write_atomic(record, record_text(tree, result))
-        console.note(f"answers written to {record} (replay: cactl recommend --answers {record})")
+        if record != STDIO:
+            console.note(
+                f"answers written to {record} (replay: cactl recommend --answers {record})"
+            )
     leaf = leaf_of(tree, result)
     rendered = output_format.render(Recommendation(tree, result, leaf, leaf_methods(leaf)))
     emit(rendered)

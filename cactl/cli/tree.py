@@ -7,7 +7,6 @@ import typer
 from cactl.cli import console
 from cactl.cli.formats import Format, Formats, emit, json_text
 from cactl.errors import InputError
-from cactl.fileio import check_input
 from cactl.recommend.load import DEFAULT_TREE, load_tree
 from cactl.recommend.model import Tree
 from cactl.render import recommend as render
@@ -52,7 +51,6 @@ def show(
 
       cactl tree show --tree my-tree.yaml --format json
     """
-    check_input(tree_name, field="--tree")
     emit(output_format.render(load_tree(tree_name).tree))
 
 
@@ -80,10 +78,6 @@ def check(
             found=f"{file!r} and {tree_name!r}",
             code="bad-option",
         )
-    if file is not None:
-        check_input(file, field="FILE")
-    if tree_name is not None:
-        check_input(tree_name, field="--tree")
     chosen = file if file is not None else tree_name
     loaded = load_tree(DEFAULT_TREE if chosen is None else chosen)
     console.emit_text(render.check_summary(loaded.tree, loaded.display_name))

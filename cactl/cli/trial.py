@@ -18,7 +18,7 @@ from rich.text import Text
 from cactl.cli import console
 from cactl.cli.formats import Format, Formats, emit, json_records
 from cactl.errors import InputError
-from cactl.fileio import check_input, check_output, write_atomic
+from cactl.fileio import write_atomic
 from cactl.render import trial as render
 from cactl.tasks.catalog import get_task_info, task_names
 from cactl.tasks.limits import check_lr, check_work
@@ -169,7 +169,11 @@ def trial(
         help="With --train: train with seeds SEED..SEED+N-1; curves are means, plots show a band.",
     ),
     plot: Path | None = typer.Option(
-        None, "--plot", help="Write a PNG: credit against truth, learning curves (matplotlib)."
+        None,
+        "--plot",
+        metavar="FILE",
+        help="Write a PNG: credit against truth, learning curves (matplotlib). --plot - writes "
+        "it to stdout, and the report then goes to stderr.",
     ),
 ) -> None:
     """Run credit estimators where the true credit is known, and see where the credit lands.
@@ -197,9 +201,6 @@ def trial(
     """
     if plot is not None:
         render.check_plotting()
-        check_output(plot)  # its folder, before the work
-    if input_file is not None:
-        check_input(input_file, field="--input")
     if input_file is not None and task:
         raise InputError(
             "--task and --input exclude each other", field="--input", code="bad-option"
