@@ -42,7 +42,8 @@ class Role(Enum):
     OUTPUT = "output"
 
 
-_INPUTS = (Role.INPUT, Role.NAME_OR_INPUT)
+#: The roles of the paths a command reads.
+INPUT_ROLES = (Role.INPUT, Role.NAME_OR_INPUT)
 
 #: Every command's path parameters (by the command's words after ``cactl``, and the parameter's
 #: name in its function). A test checks that every file-like parameter of every command is here.
@@ -134,7 +135,7 @@ def clashing_input(output: str, paths: list[Named]) -> Named | None:
     """The input that ``output`` would replace, if any; an input that cannot be told apart
     from it counts (the file is kept)."""
     for item in paths:
-        inputs_file = item.role in _INPUTS and _is_input_file(item)
+        inputs_file = item.role in INPUT_ROLES and _is_input_file(item)
         if inputs_file and same_file(output, item.path) is not False:
             return item
     return None
@@ -145,8 +146,8 @@ def check(ctx: Any) -> None:
     work together (see the module's docstring); move the report to stderr when another
     output takes stdout."""
     paths = named_paths(ctx)
-    inputs = [item for item in paths if item.role in _INPUTS]
-    outputs = [item for item in paths if item.role not in _INPUTS]
+    inputs = [item for item in paths if item.role in INPUT_ROLES]
+    outputs = [item for item in paths if item.role not in INPUT_ROLES]
     for item in inputs:
         check_input(item.path, field=item.option)  # the empty path names nothing
 

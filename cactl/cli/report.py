@@ -37,6 +37,8 @@ class Requested:
     #: The command's parameters and the values the parser read for them, as typed.
     command: Any = None
     typed: dict[str, Any] = field(default_factory=dict)
+    #: The command's words after ``cactl`` (``tree check``), for its path parameters.
+    words: str = ""
 
 
 def _leaf(group: TyperGroup, ctx: Any, args: list[str]) -> tuple[Any, str, Any, list[str]]:
@@ -76,7 +78,13 @@ def requested(group: TyperGroup, ctx: Any, args: list[str]) -> Requested:
         if output == STDIO or paths.clashing_input(output, paths.named_paths(reader)):
             output = None
     format_name = value if isinstance(value, str) or value is None else getattr(value, "name", None)
-    return Requested(format_name if isinstance(format_name, str) else None, output, command, typed)
+    return Requested(
+        format_name if isinstance(format_name, str) else None,
+        output,
+        command,
+        typed,
+        paths.command_words(reader),
+    )
 
 
 def root_usage(
@@ -162,10 +170,16 @@ def _range(param: Any) -> str:
     return ""
 
 
-def expected(param: Any) -> str | None:
-    """What a parameter takes, in words: ``one of table, json``, ``an integer from 1 to 1000``."""
+def expected(param: Any, words: str = "") -> str | None:
+    """What a parameter of the command ``words`` takes, in words: ``one of table, json``, ``an
+    integer from 1 to 1000``, ``a path (- for standard input)``."""
     if param is None:
         return None
+    role = paths.PATHS.get(words, {}).get(param.name)
+    if role is not None:
+        stdio = "standard input" if role in paths.INPUT_ROLES else "standard output"
+        name = "a built-in name or a path" if role is paths.Role.NAME_OR_INPUT else "a path"
+        return f"{name} (- for {stdio})"
     metavar = getattr(param, "metavar", None)
     if metavar and "|" in metavar:
         return "one of " + ", ".join(metavar.split("|"))
@@ -177,9 +191,9 @@ def expected(param: Any) -> str | None:
     args = getattr(annotation, "__args__", None)
     if args and getattr(annotation, "__origin__", None) is list:
         annotation = args[0]
-    words = {int: "an integer", float: "a number", bool: "a flag"}
-    if annotation in words:
-        return words[annotation] + _range(param)
+    kinds = {int: "an integer", float: "a number", bool: "a flag"}
+    if annotation in kinds:
+        return kinds[annotation] + _range(param)
     if isinstance(annotation, type) and issubclass(annotation, PurePath):
         return "a path"
     return f"a value ({metavar})" if metavar else "a value"
@@ -229,7 +243,9 @@ def usage_error(exc: _click.exceptions.UsageError, asked: Requested) -> InputErr
     found = None
     if param is not None and not isinstance(exc, _click.exceptions.MissingParameter):
         found = _found(asked.typed.get(param.name))
-    return InputError(message, field=name, expected=expected(param), found=found, code="usage")
+    return InputError(
+        message, field=name, expected=expected(param, asked.words), found=found, code="usage"
+    )
 
 
 def usage(exc: _click.exceptions.UsageError, asked: Requested) -> None:

@@ -39,15 +39,30 @@ def _leaves() -> dict[str, Any]:
     return found
 
 
+#: Words of a parameter's placeholder or help that say it names a file.
+FILE_WORDS = ("FILE", "file", ".yaml", "JSONL", "PNG", "Where to write")
+
+
 def _file_like(param: Any) -> bool:
+    if getattr(param, "is_flag", False) or param.type_descriptor.is_choice:
+        return False  # --force, a schema's name: no path
     annotation = param.type_descriptor.annotation
     inner = getattr(annotation, "__args__", (annotation,))[0]
-    metavar = param.metavar or ""
-    return (isinstance(inner, type) and issubclass(inner, os.PathLike)) or "FILE" in metavar
+    text = f"{param.metavar or ''} {getattr(param, 'help', '') or ''}"
+    return (isinstance(inner, type) and issubclass(inner, os.PathLike)) or any(
+        word in text for word in FILE_WORDS
+    )
 
 
 def test_every_file_parameter_of_every_command_has_a_role() -> None:
     leaves = _leaves()
+    found = {
+        words: sorted(param.name for param in command.params if _file_like(param))
+        for words, command in leaves.items()
+    }
+    assert {words: names for words, names in found.items() if names} == {
+        words: sorted(roles) for words, roles in PATHS.items()
+    }
     for words, command in leaves.items():
         params = {param.name for param in command.params}
         file_like = {param.name for param in command.params if _file_like(param)}

@@ -73,7 +73,10 @@ def test_missing_argument() -> None:
     result = run("audit", "--format", "json")
     assert result.exit_code == 2
     assert _document(result.stdout) == _usage(
-        message="Missing argument 'PAPER.yaml'.", field="PAPER.yaml", expected="a path", found=None
+        message="Missing argument 'PAPER.yaml'.",
+        field="PAPER.yaml",
+        expected="a path (- for standard input)",
+        found=None,
     )
     assert "Missing argument 'PAPER.yaml'." in result.stderr
 
@@ -84,7 +87,7 @@ def test_an_option_without_its_value() -> None:
     assert _document(result.stdout) == _usage(
         message="Option '--checklist' requires an argument.",
         field="--checklist",
-        expected="a value (NAME_OR_FILE)",
+        expected="a built-in name or a path (- for standard input)",
         found=None,
     )
 
