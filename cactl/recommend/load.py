@@ -10,16 +10,20 @@ and its file:line:col.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from cactl.errors import InputError, did_you_mean, raise_all
-from cactl.inventory import Method, load_inventory
 from cactl.recommend.model import Leaf, Tree
-from cactl.resources import resolve
+from cactl.resources import read_builtin, resolve
 from cactl.yamlsrc import Positions, load_yaml_text, validation_errors
+
+if TYPE_CHECKING:
+    from cactl.inventory import Method
 
 KIND = "decision_tree"
 DEFAULT_TREE = "ca-method-selection"
@@ -43,17 +47,18 @@ class KnownNames:
 def builtin_names() -> KnownNames:
     """The inventory, the estimator catalogue and the trial tasks (metadata only, no torch)."""
     from cactl.estimators.catalog import list_estimators
+    from cactl.inventory_index import method_index
     from cactl.tasks.catalog import task_names
 
-    inventory = load_inventory()
+    index = method_index()
 
     def method(name: str) -> str | None:
-        found = inventory.find(name)
+        found = index.find(name)
         return None if found is None else found.name
 
     return KnownNames(
         method=method,
-        method_names=inventory.names(),
+        method_names=index.names,
         estimators=[info.name for info in list_estimators()],
         baselines=[info.name for info in list_estimators() if info.episode_level],
         tasks=task_names(),
@@ -83,15 +88,46 @@ def parse_tree(text: str, file: str, known: KnownNames | None = None) -> LoadedT
     return LoadedTree(tree, positions, file)
 
 
+#: What a built-in tree's check reads besides its text: the code that validates it and the
+#: names it checks (the inventory's, the estimator catalogue's, the trial tasks').
+_CHECKED_WITH = [
+    "cactl.recommend.model",
+    "cactl.inventory",
+    "cactl.inventory_index",
+    "cactl.vocab",
+    "cactl.yamlsrc",
+    "cactl.estimators.catalog",
+    "cactl.tasks.catalog",
+]
+
+
 def load_tree(name_or_path: str = DEFAULT_TREE, known: KnownNames | None = None) -> LoadedTree:
-    """A built-in tree by name, or a tree file by path, checked."""
+    """A built-in tree by name, or a tree file by path, checked.
+
+    A built-in tree checked against the built-in names is checked once per change of its file,
+    of the inventory or of the code that checks it, and read back from cactl's cache
+    (:mod:`cactl.cache`) after that; a file is checked on every load."""
     source = resolve(KIND, name_or_path, what="decision tree")
-    file = f"cactl/data/decision_tree/{source.name}.yaml" if source.builtin else source.name
-    return parse_tree(source.text, file, known)
+    if not source.builtin or known is not None:
+        file = f"cactl/data/decision_tree/{source.name}.yaml" if source.builtin else source.name
+        return parse_tree(source.text, file, known)
+    file = f"cactl/data/decision_tree/{source.name}.yaml"
+    from cactl.cache import cached
+    from cactl.inventory_index import INVENTORY_FILE
+
+    inventory = read_builtin("inventory", INVENTORY_FILE)
+    return cached(
+        "tree_" + source.name.replace("-", "_"),
+        f"{file}\0{source.text}\0{inventory}",
+        [sys.modules[__name__], *_CHECKED_WITH],
+        lambda: parse_tree(source.text, file),
+    )
 
 
 def leaf_methods(leaf: Leaf) -> list[Method]:
     """The inventory entries of a leaf's representative methods (of a checked tree)."""
+    from cactl.inventory import load_inventory
+
     inventory = load_inventory()
     return [inventory.get(name) for name in leaf.methods]
 

@@ -14,7 +14,9 @@ A tree file has four parts:
   episode-level baseline of the trial that tries them.
 - ``root``: the node asked first.
 
-Pure pydantic; the cross-references are checked in :mod:`cactl.recommend.load`.
+Pure pydantic; the cross-references are checked in :mod:`cactl.recommend.load`. The models
+build their validators when a tree file is first validated (``defer_build``): the built-in tree
+comes validated from cactl's cache.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def _check_name(value: str, what: str) -> str:
 class Question(BaseModel):
     """One question of the public interface: key (its mapping key), text, help, options."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     text: str = Field(min_length=1, description="The question as asked.")
     help: str = Field(min_length=1, description="Shown on '?': what the options mean.")
@@ -58,7 +60,7 @@ class Question(BaseModel):
 class Node(BaseModel):
     """A place where a question is asked, and where each of its options leads."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     ask: str = Field(description="Key of the question asked here.")
     next: dict[str, str] = Field(description="Option value -> id of a node or leaf.")
@@ -67,7 +69,7 @@ class Node(BaseModel):
 class Leaf(BaseModel):
     """A recommendation."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     family: str = Field(min_length=1, description="The credit-assignment family.")
     rationale: str = Field(min_length=1, description="Why it fits the answers that lead here.")
@@ -93,7 +95,7 @@ class Leaf(BaseModel):
 class Tree(BaseModel):
     """A whole decision-tree file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str = Field(description="Tree id (the built-in one is 'ca-method-selection').")
     version: str = Field(description="Version of the tree's content.")

@@ -3,6 +3,8 @@ refused with a message that names the node and its file:line:col."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cactl.errors import InputError, InputErrors
@@ -302,3 +304,35 @@ def test_builtin_tree_names_the_survey_methods_first() -> None:
         collections = [inventory.get(m).collection.value for m in leaf.methods]
         assert collections[0] == "survey", leaf_id
         assert collections == sorted(collections, key=lambda c: c != "survey"), leaf_id
+
+
+def test_the_builtin_tree_comes_from_the_cache_as_it_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cactl.recommend.load import DEFAULT_TREE
+    from cactl.resources import read_builtin
+
+    monkeypatch.setenv("CACTL_CACHE_DIR", str(tmp_path))
+    cold = load_tree()
+    (entry,) = tmp_path.glob("tree_ca_method_selection-*.pickle")
+    stamp = entry.stat().st_mtime_ns
+    warm = load_tree()
+    assert entry.stat().st_mtime_ns == stamp  # read back, not written again
+    file = f"cactl/data/decision_tree/{DEFAULT_TREE}.yaml"
+    fresh = parse_tree(read_builtin("decision_tree", DEFAULT_TREE), file)
+    assert warm == cold == fresh and warm is not cold
+    assert warm.positions.locate(("root",)) == fresh.positions.locate(("root",))
+
+
+def test_a_tree_checked_against_other_names_is_not_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cactl.recommend.load import KnownNames
+
+    monkeypatch.setenv("CACTL_CACHE_DIR", str(tmp_path))
+    nobody = KnownNames(
+        method=lambda name: None, method_names=[], estimators=[], baselines=[], tasks=[]
+    )
+    with pytest.raises(InputErrors):
+        load_tree(known=nobody)  # every name unknown: checked, not read from the cache
+    assert not list(tmp_path.glob("*.pickle"))
