@@ -191,12 +191,10 @@ class InputErrors(CactlError):
 
     def render(self, *, frame: bool = False) -> str:
         count = self.count
-        shown = self.errors[:MAX_SHOWN]
         head = f"{count} error{'s' if count != 1 else ''}:\n" if count > 1 else ""
-        text = head + "\n".join(error.render(frame=frame) for error in shown)
-        if count > len(shown):
-            text += f"\n... and {count - len(shown)} more"
-        return text
+        text = head + "\n".join(error.render(frame=frame) for error in self.errors[:MAX_SHOWN])
+        more = more_text(self)
+        return text + "\n" + more if more else text
 
 
 def error_list(error: CactlError) -> list[InputError]:
@@ -211,6 +209,14 @@ def error_list(error: CactlError) -> list[InputError]:
 def error_count(error: CactlError) -> int:
     """How many input errors a :class:`CactlError` stands for, counted ones included."""
     return error.count if isinstance(error, InputErrors) else len(error_list(error))
+
+
+def more_text(error: CactlError) -> str | None:
+    """``... and N more`` for the errors past the :data:`MAX_SHOWN` listed (those only
+    counted included), or None when every error is listed. Every format of an exit 2 says it."""
+    listed = min(len(error_list(error)), MAX_SHOWN)
+    more = error_count(error) - listed
+    return f"... and {more} more" if more > 0 else None
 
 
 def errors_document(error: CactlError) -> dict[str, Any]:

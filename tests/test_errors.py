@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -91,3 +92,33 @@ def test_many_errors_are_capped_with_a_count_of_the_rest() -> None:
     document = errors_document(errors)
     assert document["count"] == MAX_SHOWN + 7
     assert len(document["errors"]) == MAX_SHOWN
+
+
+@pytest.mark.parametrize(
+    ("kept", "total"), [(MAX_SHOWN + 7, None), (3, MAX_SHOWN + 7)], ids=["all held", "counted"]
+)
+def test_every_format_says_how_many_more(kept: int, total: int | None) -> None:
+    from cactl.render.errors import errors_github, errors_sarif
+
+    errors = InputErrors(
+        [InputError(f"bad {i}", file="f", line=i + 1) for i in range(kept)], total=total
+    )
+    more = MAX_SHOWN + 7 - min(kept, MAX_SHOWN)
+    assert errors.render().split("\n")[-1] == f"... and {more} more"
+    assert errors_document(errors)["count"] == MAX_SHOWN + 7
+    log = json.loads(errors_sarif(errors))
+    (invocation,) = log["runs"][0]["invocations"]
+    assert invocation["toolExecutionNotifications"] == [
+        {"level": "error", "message": {"text": f"... and {more} more"}}
+    ]
+    assert len(log["runs"][0]["results"]) == min(kept, MAX_SHOWN)
+    assert errors_github(errors).splitlines()[-1] == f"::error title=cactl::... and {more} more"
+
+
+def test_no_note_when_every_error_is_listed() -> None:
+    from cactl.render.errors import errors_github, errors_sarif
+
+    errors = InputErrors([InputError("bad", file="f", line=1), InputError("worse", file="f")])
+    assert "more" not in errors.render()
+    assert "toolExecutionNotifications" not in errors_sarif(errors)
+    assert len(errors_github(errors).splitlines()) == 2

@@ -13,7 +13,15 @@ from typing import Any
 from urllib.parse import quote
 
 from cactl import __version__
-from cactl.errors import CODES, MAX_SHOWN, CactlError, InputError, error_list, errors_document
+from cactl.errors import (
+    CODES,
+    MAX_SHOWN,
+    CactlError,
+    InputError,
+    error_list,
+    errors_document,
+    more_text,
+)
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -67,11 +75,20 @@ def errors_sarif(error: CactlError) -> str:
             {
                 "tool": {"driver": {"name": "cactl", "version": __version__, "rules": rules}},
                 "results": results,
-                "invocations": [{"executionSuccessful": False, "exitCode": error.exit_code}],
+                "invocations": [_invocation(error)],
             }
         ],
     }
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _invocation(error: CactlError) -> dict[str, Any]:
+    """The run's invocation; errors past those listed are a notification ("... and N more")."""
+    invocation: dict[str, Any] = {"executionSuccessful": False, "exitCode": error.exit_code}
+    more = more_text(error)
+    if more:
+        invocation["toolExecutionNotifications"] = [{"level": "error", "message": {"text": more}}]
+    return invocation
 
 
 def _gh_data(text: str) -> str:
@@ -95,6 +112,9 @@ def errors_github(error: CactlError) -> str:
                 props.append(f"col={e.column}")
         props.append(f"title={_gh_property(f'cactl {e.code}')}")
         lines.append(f"::error {','.join(props)}::{_gh_data(e.render())}")
+    more = more_text(error)
+    if more:
+        lines.append(f"::error title={_gh_property('cactl')}::{_gh_data(more)}")
     return "\n".join(lines) + "\n"
 
 
