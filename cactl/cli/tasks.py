@@ -52,7 +52,6 @@ def sample_command(
     signal: list[str] = typer.Option(
         [],
         "--signal",
-        "-s",
         help="Keep only these optional step signals (repeatable), e.g. value, branch_returns.",
     ),
     no_truth: bool = typer.Option(

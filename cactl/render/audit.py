@@ -311,7 +311,10 @@ def reports_junit(reports: list[Report]) -> str:
     root.set("errors", "0")
     root.set("skipped", str(total_skipped))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # Characters past ASCII as references (&#233;): the same XML, and the same text, in every
+    # locale (an ASCII-only terminal would otherwise write \u00e9, which XML reads as is).
+    text = ET.tostring(root, encoding="unicode").encode("ascii", "xmlcharrefreplace").decode()
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n"
 
 
 def _where_line(report: Report, f: Finding) -> str:

@@ -83,7 +83,7 @@ def test_sample_to_stdout_without_truth_and_with_chosen_signals() -> None:
         "-p",
         "horizon=2",
         "--no-truth",
-        "-s",
+        "--signal",
         "entropy",
     )
     assert result.exit_code == 0
@@ -94,7 +94,7 @@ def test_sample_to_stdout_without_truth_and_with_chosen_signals() -> None:
 
 
 def test_sample_errors() -> None:
-    result = run("tasks", "sample", "fork", "-s", "valeu")
+    result = run("tasks", "sample", "fork", "--signal", "valeu")
     assert result.exit_code == 2
     assert "unknown signal 'valeu'" in result.stderr and "did you mean 'value'" in result.stderr
     result = run("tasks", "sample", "frok")

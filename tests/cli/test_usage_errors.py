@@ -220,3 +220,22 @@ def test_help_shows_no_type_for_flags() -> None:
     assert install.split("--install-completion")[1].split()[:2] == ["Install", "completion"]
     assert show.split("--show-completion")[1].split()[:2] == ["Show", "completion"]
     assert get_command(app).name == "cactl"
+
+
+def test_a_short_flag_has_one_meaning_in_every_command() -> None:
+    meanings: dict[str, set[str]] = {}
+
+    def walk(command: Any) -> None:
+        for sub in getattr(command, "commands", {}).values():
+            walk(sub)
+        for param in getattr(command, "params", []):
+            longs = [opt for opt in param.opts if opt.startswith("--")]
+            for opt in param.opts + param.secondary_opts:
+                if not opt.startswith("--") and longs:
+                    meanings.setdefault(opt, set()).add(max(longs, key=len))
+
+    walk(get_command(app))
+    for name in COMMANDS:
+        walk(load_command(name))
+    assert {short: longs for short, longs in meanings.items() if len(longs) > 1} == {}
+    assert meanings["-o"] == {"--output"} and meanings["-f"] == {"--format"}
