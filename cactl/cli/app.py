@@ -120,11 +120,26 @@ class _Command(TyperCommand):
         _help(self, ctx, formatter)
 
 
+def _name_unknown_command(group: TyperGroup, ctx: Any, args: list[str], error: Any) -> None:
+    """Give click's "No such command" error the name and the choices as data, for the errors
+    document (:mod:`cactl.cli.report`)."""
+    if type(error) is _click.exceptions.UsageError and args:
+        setattr(error, "unknown_command", args[0])  # noqa: B010 (a click error of its own class)
+        setattr(error, "known_commands", group.list_commands(ctx))  # noqa: B010
+
+
 class _Subgroup(TyperGroup):
     """A group of subcommands (``cactl methods``) whose help handles a reader going away."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _help(self, ctx, formatter)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except _click.exceptions.UsageError as error:
+            _name_unknown_command(self, ctx, args, error)
+            raise
 
 
 def humanize(command: _click.Command) -> _click.Command:
@@ -195,6 +210,7 @@ class _Group(TyperGroup):
             if matches and "Did you mean" not in error.message:
                 suggestions = ", ".join(repr(match) for match in matches)
                 error.message = f"{error.message.rstrip('.')}. Did you mean {suggestions}?"
+            _name_unknown_command(self, ctx, args, error)
             raise
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:

@@ -69,8 +69,8 @@ def requested(group: TyperGroup, ctx: Any, args: list[str]) -> Requested:
             name, list(rest), parent=parent, resilient_parsing=True, ignore_unknown_options=True
         )
         typed, _, _ = command.make_parser(reader).parse_args(list(rest))
-    except Exception:  # a command line the parser cannot walk has no format to honour
-        return Requested()
+    except Exception:  # a command line that names no command (``cactl audti x -f json``)
+        return Requested(format=_format_given(args))
     value = reader.params.get("output_format")
     output = reader.params.get("output")
     if output is not None:
@@ -85,6 +85,23 @@ def requested(group: TyperGroup, ctx: Any, args: list[str]) -> Requested:
         typed,
         paths.command_words(reader),
     )
+
+
+def _format_given(args: list[str]) -> str | None:
+    """The value of ``--format``/``-f`` in ``args`` when no command can read them: every
+    command spells the option so, and ``-f`` means ``--format`` in every command (a test walks
+    them). Only a format read by programs counts."""
+    found = None
+    for index, word in enumerate(args):
+        if word == "--":
+            break
+        if word in ("--format", "-f") and index + 1 < len(args):
+            found = args[index + 1]
+        elif word.startswith("--format="):
+            found = word.split("=", 1)[1]
+        elif word.startswith("-f") and not word.startswith("--") and len(word) > 2:
+            found = word[2:]
+    return found if found in ERROR_FORMATS else None
 
 
 def root_usage(
@@ -227,6 +244,16 @@ def usage_error(exc: _click.exceptions.UsageError, asked: Requested) -> InputErr
             expected="one of " + ", ".join([*options, "--help"]) if options else None,
             found=exc.option_name,
             hint=hint,
+            code="usage",
+        )
+    unknown = getattr(exc, "unknown_command", None)
+    if isinstance(unknown, str):
+        commands = getattr(exc, "known_commands", [])
+        return InputError(
+            message,
+            field="COMMAND",
+            expected="one of " + ", ".join(commands) if commands else None,
+            found=repr(unknown),
             code="usage",
         )
     param = None

@@ -239,3 +239,38 @@ def test_a_short_flag_has_one_meaning_in_every_command() -> None:
         walk(load_command(name))
     assert {short: longs for short, longs in meanings.items() if len(longs) > 1} == {}
     assert meanings["-o"] == {"--output"} and meanings["-f"] == {"--format"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["audti", PAPER, "-f", "json"],
+        ["methods", "lst", "--format=json"],
+        ["audti", PAPER, "-fjson"],
+    ],
+)
+def test_an_unknown_command_under_a_format_for_programs(args: list[str]) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    error = _document(result.stdout)
+    assert error["code"] == "usage"
+    assert error["message"].startswith("No such command")
+    assert "No such command" in result.stderr
+    assert (error["field"], error["found"]) == (
+        "COMMAND",
+        repr(args[1] if args[0] == "methods" else args[0]),
+    )
+    if args[0] == "methods":
+        assert error["expected"] == "one of list, show, grid"
+    else:
+        assert error["expected"] == "one of " + ", ".join(COMMANDS)
+
+
+def test_an_unknown_command_without_a_format_for_programs() -> None:
+    for args in (
+        ["audti", PAPER],
+        ["audti", PAPER, "-f", "markdown"],
+        ["audti", "--", "-f", "json"],
+    ):
+        result = run(*args)
+        assert (result.exit_code, result.stdout) == (2, "")
