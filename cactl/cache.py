@@ -2,12 +2,13 @@
 
 :func:`cached` returns ``build()``'s result, pickled under the user's cache folder and keyed by
 what it is made from: the text that was parsed, the source code of the modules that parse and
-validate it (and define the classes of the result), and the versions of cactl, pydantic and
-Python. Change any of them and the next call builds it again, so an entry never holds an object
-of a class its code no longer defines. cactl caches the built-in checklists
-(:func:`cactl.audit.checklist.load_checklist`), the inventory
-(:func:`cactl.inventory.load_inventory`) and the inventory's index
-(:func:`cactl.inventory_index.method_index`); a user's own files are validated on every load.
+validate it (and define the classes of the result), and the versions of cactl, pydantic,
+PyYAML (with or without libyaml) and Python. Change any of them and the next call builds it
+again, so an entry never holds an object of a class its code no longer defines. cactl caches
+the built-in checklists (:func:`cactl.audit.checklist.load_checklist`), decision tree
+(:func:`cactl.recommend.load.load_tree`), inventory (:func:`cactl.inventory.load_inventory`)
+and the inventory's index (:func:`cactl.inventory_index.method_index`); a user's own files are
+validated on every load.
 The cache is an optimisation only: a folder that cannot be written, or an entry that cannot be
 read, means ``build()`` runs, never an error.
 
@@ -53,12 +54,14 @@ def _source_file(module: ModuleType | str) -> str | None:
 
 def cache_key(name: str, text: str, modules: Sequence[ModuleType | str]) -> str:
     """The entry's name: what it is, and a digest of everything the result depends on."""
+    import yaml
     from pydantic import VERSION as PYDANTIC_VERSION
 
     import cactl
 
+    parser = f"PyYAML {yaml.__version__} libyaml {yaml.__with_libyaml__}"
     digest = hashlib.sha256()
-    for part in (cactl.__version__, PYDANTIC_VERSION, sys.version, text):
+    for part in (cactl.__version__, PYDANTIC_VERSION, parser, sys.version, text):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     for module in modules:
         source = _source_file(module)

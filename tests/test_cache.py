@@ -57,6 +57,18 @@ def test_new_text_rebuilds_and_replaces_the_old_entry(folder: Path) -> None:
     assert len(list(folder.glob("probe-*.pickle"))) == 1
 
 
+def test_another_yaml_parser_rebuilds(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    build = Builder(1)
+    cache.cached("probe", "text", [cache], build)
+    monkeypatch.setattr(yaml, "__with_libyaml__", not yaml.__with_libyaml__)
+    cache.cached("probe", "text", [cache], build)
+    monkeypatch.setattr(yaml, "__version__", "0.0")
+    cache.cached("probe", "text", [cache], build)
+    assert build.calls == 3
+
+
 def test_changed_model_code_rebuilds(folder: Path, tmp_path: Path) -> None:
     module = _module(tmp_path, "FIELDS = ('a',)\n")
     old = cache.cache_key("probe", "text", [module])
