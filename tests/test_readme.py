@@ -75,6 +75,7 @@ def test_the_documented_limits_are_the_code_s() -> None:
     assert f"at most {limits.MAX_COALITIONS} coalition values in all" in section
     assert f"at most {limits.MAX_SHAPLEY_LOOKUPS} coalition values" in section
     assert f"at most {MAX_TEXT_CHARS} characters" in section
+    assert f"and {jsonl.MAX_VALUES} entries of per-token and per-step lists" in section
 
 
 #: Shell blocks marked ```bash runnable: each must run as written in a fresh clone.

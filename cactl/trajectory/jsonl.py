@@ -11,7 +11,8 @@ once per object; ids must be unique within the file. A line is at most
 :data:`MAX_LINE_BYTES`.
 
 :func:`load_trajectories` holds what it reads: at most :data:`MAX_TRAJECTORIES` data lines
-(trajectories, valid or not) and :data:`MAX_STEPS` steps. It stops at the line that crosses
+(trajectories, valid or not), :data:`MAX_STEPS` steps and :data:`MAX_VALUES` entries of
+per-token and per-step lists and coalition tables. It stops at the line that crosses
 a limit (the steps of a line are counted before its models are built). It reports every error
 of the file at once: the first :data:`cactl.errors.MAX_SHOWN` in full, and how many there are
 in all (``... and N more``, ``count`` in the JSON document).
@@ -39,6 +40,12 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 #: memory; see the README for how much).
 MAX_TRAJECTORIES = 200_000
 MAX_STEPS = 1_000_000
+#: Entries of the lists of a run's steps (``token_values``, ``logp`` and ``ref_logp`` lists,
+#: ``branch_returns``, ``counterfactual_returns``) and of its coalition tables (a coalition and
+#: each of its members), held in memory: about 100 bytes each.
+MAX_VALUES = 5_000_000
+#: The list fields of a step counted against MAX_VALUES.
+_STEP_LISTS = ("token_values", "logp", "ref_logp", "branch_returns", "counterfactual_returns")
 
 
 @dataclass(frozen=True)
@@ -153,22 +160,31 @@ def _too_long(
     )
 
 
+def _reported(exc: ValidationError) -> list[tuple[str | None, Any]]:
+    """``(field path, pydantic error)`` of each error reported: one per field (a union reports
+    each of its members); text too long for a union (an int or a str) is that, not "should be
+    a valid integer"."""
+    items = exc.errors(include_url=False)
+    too_long = {_field_path(tuple(e["loc"])) for e in items if e["type"] == "string_too_long"}
+    seen: set[str | None] = set()
+    reported = []
+    for error in items:
+        field = _field_path(tuple(error["loc"]))
+        if field in seen or (field in too_long and error["type"] != "string_too_long"):
+            continue
+        seen.add(field)
+        reported.append((field, error))
+    return reported
+
+
 def _validation_errors(
     exc: ValidationError, data: Any, file: str, line: int, index: int
 ) -> Iterator[InputError]:
     ident = data.get("id") if isinstance(data, dict) else None
     label = str(ident) if isinstance(ident, str) or type(ident) is int else None
     suffix = f" (trajectory {label!r})" if label and len(label) <= MAX_TEXT_CHARS else ""
-    seen: set[str | None] = set()
-    items = exc.errors()
-    # text too long for a union (an int or a str) is that, not "should be a valid integer"
-    too_long = {_field_path(tuple(e["loc"])) for e in items if e["type"] == "string_too_long"}
-    for error in items:
+    for field, error in _reported(exc):
         loc = tuple(error["loc"])
-        field = _field_path(loc)
-        if field in seen or (field in too_long and error["type"] != "string_too_long"):
-            continue  # one message per field (a union reports each of its members)
-        seen.add(field)
         if error["type"] == "string_too_long":
             yield _too_long("text", len(error["input"]), file, line, field, index)
             continue
@@ -206,7 +222,8 @@ def iter_trajectories(path: str | Path) -> Iterator[tuple[int, Trajectory]]:
     for item in _scan(path):
         if isinstance(item, InputError):
             raise item
-        yield item
+        if isinstance(item, tuple):
+            yield item
 
 
 def _lines(handle: BinaryIO, file: str) -> Iterator[tuple[int, str] | InputError]:
@@ -278,6 +295,10 @@ class _Budget:
 
     lines: int = 0
     steps: int = 0
+    values: int = 0
+    #: False once the reader holds all the errors it lists: later errors are only counted
+    #: (the scan yields their number instead of building each message).
+    detailed: bool = True
 
     def add_line(self) -> bool:
         """Count one data line; True when that crosses the limit."""
@@ -290,13 +311,30 @@ class _Budget:
         self.steps += len(steps) if isinstance(steps, list) else 0
         return self.steps > MAX_STEPS
 
+    def add_values(self, data: dict[str, Any]) -> bool:
+        """Count the entries of a line's lists (before validation, see MAX_VALUES); True when
+        that crosses the limit."""
+        steps, coalitions = data.get("steps"), data.get("coalitions")
+        for step in steps if isinstance(steps, list) else ():
+            if isinstance(step, dict):
+                for name in _STEP_LISTS:
+                    value = step.get(name)
+                    if isinstance(value, list):
+                        self.values += len(value)
+        for coalition in coalitions if isinstance(coalitions, list) else ():
+            members = coalition.get("members") if isinstance(coalition, dict) else None
+            self.values += 1 + (len(members) if isinstance(members, list) else 0)
+        return self.values > MAX_VALUES
+
     def error(self, file: str, line: int, index: int) -> InputError:
         return InputError(
-            "too many trajectories or steps for one run",
+            "too many trajectories, steps or values for one run",
             file=file,
             line=line,
-            expected=f"at most {MAX_TRAJECTORIES} trajectories and {MAX_STEPS} steps",
-            found=f"{self.lines} trajectories and {self.steps} steps up to this line",
+            expected=f"at most {MAX_TRAJECTORIES} trajectories and {MAX_STEPS} steps, "
+            f"and {MAX_VALUES} list entries",
+            found=f"{self.lines} trajectories, {self.steps} steps and {self.values} list entries "
+            "up to this line",
             hint="split the file",
             code="too-large",
             trajectory=index,
@@ -305,9 +343,10 @@ class _Budget:
 
 def _scan(
     path: str | Path, budget: _Budget | None = None
-) -> Iterator[tuple[int, Trajectory] | InputError]:
+) -> Iterator[tuple[int, Trajectory] | InputError | int]:
     """Each line's trajectory or errors, in order; with ``budget``, the scan ends with a
-    ``too-large`` error at the line that crosses a limit."""
+    ``too-large`` error at the line that crosses a limit, and once ``budget.detailed`` is
+    off, a line's validation errors come as their number (the messages are not built)."""
     file = source_name(path)
     try:
         handle, owned = open_input(path, what="file")
@@ -386,7 +425,9 @@ def _scan(
                     code="wrong-type",
                 )
                 continue
-            if budget is not None and budget.add_steps(data.get("steps")):
+            if budget is not None and (
+                budget.add_steps(data.get("steps")) or budget.add_values(data)
+            ):
                 yield budget.error(file, number, index)
                 return
             # a refused character can only come from an escape: the line is strict UTF-8 and
@@ -408,7 +449,10 @@ def _scan(
                 # strict: JSON types as the schema says ("1.0" is no number, true no count)
                 trajectory = Trajectory.model_validate(data, strict=True)
             except ValidationError as exc:
-                yield from _validation_errors(exc, data, file, number, index)
+                if budget is None or budget.detailed:
+                    yield from _validation_errors(exc, data, file, number, index)
+                else:
+                    yield len(_reported(exc))
                 continue
             if trajectory.id in first_line:
                 yield InputError(
@@ -443,12 +487,17 @@ def load_trajectories(path: str | Path) -> Loaded:
     # them (it doubles the time of a large file); it is back on when reading ends.
     collecting = gc.isenabled()
     gc.disable()
+    budget = _Budget()
     try:
-        for item in _scan(path, _Budget()):
+        for item in _scan(path, budget):
+            if isinstance(item, int):
+                count += item
+                continue
             if isinstance(item, InputError):
                 count += 1
                 if len(errors) < MAX_SHOWN:
                     errors.append(item)
+                budget.detailed = len(errors) < MAX_SHOWN
                 continue
             if not count:
                 lines.append(item[0])

@@ -275,8 +275,10 @@ def run_estimators(
                 file=file,
                 code="too-large",
             ) from None
-        credits = _split([float(x) for x in credit.step.detach().cpu().tolist()], offsets)
-        _check_credit(name, credits, trajectories, lines, file)
+        step_credit = credit.step.detach().cpu()
+        credits = _split(step_credit.tolist(), offsets)  # Python floats, one list per trajectory
+        if not bool(torch.isfinite(step_credit).all()):
+            _check_credit(name, credits, trajectories, lines, file)
         if has_truth:
             truths = [list(t.truth.step_advantage or []) for t in trajectories if t.truth]
             criticals = [t.truth.critical_step for t in trajectories if t.truth]

@@ -371,6 +371,12 @@ def test_errors_past_those_shown_are_counted(tmp_path: Path) -> None:
     assert text.endswith("\n... and 7 more")
     document = errors_document(exc)
     assert (len(document["errors"]), document["count"]) == (MAX_SHOWN, MAX_SHOWN + 7)
+    # three errors a line (group, reward and steps missing), past the listed ones only counted
+    three = [f'{{"id": "t{k}"}}' for k in range(30)]
+    with pytest.raises(InputErrors) as caught:
+        load_trajectories(write(tmp_path, "\n".join(three) + "\n"))
+    assert (len(caught.value.errors), caught.value.count) == (MAX_SHOWN, 90)
+    assert caught.value.render().endswith(f"\n... and {90 - MAX_SHOWN} more")
 
 
 def test_lines_in_error_count_against_the_limit_and_reading_stops_there(
@@ -384,7 +390,7 @@ def test_lines_in_error_count_against_the_limit_and_reading_stops_there(
     # line 1 and 2: 3 fields missing each; line 3 not an object; line 4 crosses the limit
     assert [(e.line, e.code) for e in errors][-2:] == [(3, "wrong-type"), (4, "too-large")]
     assert caught.value.count == 3 + 3 + 1 + 1
-    assert errors[-1].found == "4 trajectories and 0 steps up to this line"
+    assert errors[-1].found == "4 trajectories, 0 steps and 0 list entries up to this line"
 
 
 def test_the_steps_of_a_line_count_before_its_models_are_built(
@@ -405,6 +411,33 @@ def test_the_steps_of_a_line_count_before_its_models_are_built(
     assert (caught.value.line, caught.value.code, caught.value.found) == (
         2,
         "too-large",
-        "2 trajectories and 10 steps up to this line",
+        "2 trajectories, 10 steps and 0 list entries up to this line",
     )
     assert len(built) == 1  # the first line only
+
+
+def test_list_entries_count_before_the_models_are_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonl, "MAX_VALUES", 10)
+    # 3 token values + a logp list of 3 + 2 branch returns = 8; a coalition of 1 member: 2
+    first = (
+        GOOD.replace(
+            '{"tokens": 2}',
+            '{"tokens": 3, "token_values": [0, 0, 0], "logp": [0, 0, 0], "branch_returns": [1, 0]}',
+        )[:-1]
+        + ', "coalitions": [{"members": [0], "value": 1}]}'
+    )
+    assert len(load_trajectories(write(tmp_path, first + "\n")).trajectories) == 1  # 10
+    second = GOOD.replace('"a"', '"b"').replace('{"tokens": 2}', '{"tokens": 1, "ref_logp": [0]}')
+    with pytest.raises(InputError) as caught:
+        load_trajectories(write(tmp_path, first + "\n" + second + "\n"))
+    assert (caught.value.line, caught.value.code, caught.value.found) == (
+        2,
+        "too-large",
+        "2 trajectories, 2 steps and 11 list entries up to this line",
+    )
+    assert caught.value.expected == (
+        f"at most {jsonl.MAX_TRAJECTORIES} trajectories and {jsonl.MAX_STEPS} steps, "
+        "and 10 list entries"
+    )
