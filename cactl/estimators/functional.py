@@ -118,8 +118,10 @@ def label_ids(labels: Labels, rows: int, device: torch.device, what: str = "inde
     ids_list, _ = python_label_ids(labels.tolist() if hasattr(labels, "tolist") else list(labels))
     if not ids_list:
         return torch.zeros(0, dtype=torch.long, device=device)
-    # Through a typed buffer: three times quicker than torch.tensor on a list of ints.
-    return torch.frombuffer(array("q", ids_list), dtype=torch.long).to(device)
+    # Through a typed buffer (three times quicker than torch.tensor on a list of ints); the copy
+    # to a device does not wait for it (a host buffer that is not pinned is staged at once).
+    ids = torch.frombuffer(array("q", ids_list), dtype=torch.long)
+    return ids.to(device, non_blocking=True)
 
 
 def pair_ids(first: Tensor, second: Tensor) -> Tensor:
@@ -322,20 +324,21 @@ def _discount_matrix(
     discount: float, size: int, dtype: torch.dtype, device: torch.device
 ) -> Tensor:
     """``W[s, t] = discount^(s - t)`` for ``s >= t``, else 0 (so ``y = x @ W`` is the reverse
-    scan of a row of ``size``); built in float64 on the CPU (MPS has no float64), then moved.
-    Cached: a trainer calls with the same few discounts; the tensor is never written."""
-    steps = torch.arange(size, dtype=torch.float64)
+    scan of a row of ``size``). Built on the device itself (a copy from the host would wait for
+    it), in float64 where the device has it. Cached: a trainer calls with the same few
+    discounts; the tensor is never written."""
+    exact = dtype if device.type == "mps" else torch.float64
+    steps = torch.arange(size, dtype=exact, device=device)
     power = steps[:, None] - steps[None, :]
-    base = torch.tensor(discount, dtype=torch.float64)
-    weights = torch.where(power >= 0, base ** power.clamp(min=0), 0.0)
-    return weights.to(device=device, dtype=dtype)
+    weights = torch.pow(discount, power.clamp(min=0)) * (power >= 0)
+    return weights.to(dtype)
 
 
 @functools.lru_cache(maxsize=64)
 def _discount_tail(discount: float, size: int, dtype: torch.dtype, device: torch.device) -> Tensor:
     """``discount^(size - j)`` for ``j = 0..size-1``: the carry's weight inside a chunk."""
-    base = torch.tensor(discount, dtype=torch.float64)
-    return (base ** torch.arange(size, 0, -1, dtype=torch.float64)).to(device=device, dtype=dtype)
+    exact = dtype if device.type == "mps" else torch.float64
+    return torch.pow(discount, torch.arange(size, 0, -1, dtype=exact, device=device)).to(dtype)
 
 
 def discounted_reverse_scan(values: Tensor, discount: float) -> Tensor:

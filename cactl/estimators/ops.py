@@ -5,25 +5,38 @@ steps of one trajectory, the members of one group). Segments are described eithe
 (``offsets[i]:offsets[i+1]`` is segment ``i``) or by an index tensor (the segment of each entry).
 
 The reverse discounted scan ``y_t = x_t + c * y_{t+1}`` (inside a segment; ``y`` is 0 after the
-segment's end) is the heart of returns and GAE. It is computed in blocks of ``BLOCK`` entries:
-each segment is laid out in whole blocks (padding the last one with zeros, so no block crosses a
-segment boundary), the scan inside every block is one matrix product with the upper-triangular
-matrix ``W[j, i] = c**(j - i)``, and the values at block starts are carried from block to block by
-a log-depth doubling scan over the (``BLOCK`` times fewer) blocks. Only products of ``c`` with
-itself and sums of at most ``BLOCK`` terms appear, so float32 stays within about 1e-6 of a
-float64 loop for returns of order one, even at a million tokens (no ``c**-t`` rescaling, which
-overflows). Memory: the tokens, plus at most ``BLOCK - 1`` padding entries per segment.
+segment's end) is the heart of returns and GAE. It runs on the flat tensor itself, cut in chunks
+of ``BLOCK`` consecutive entries that ignore the segments: one matrix product with the
+upper-triangular matrix ``W[j, i] = c**(j - i)`` scans every chunk; the few chunks that a
+segment boundary (a *cut*) falls in are redone with ``W`` restricted to pairs of entries of one
+piece (one small product per such chunk). The full values at the chunks' starts obey
+``Y_k = y_k + c**BLOCK Y_{k+1}``, cut where a boundary lies between: the same scan, one level up,
+over ``BLOCK`` times fewer entries (recursively, down to one chunk); then every entry adds
+``c**(BLOCK - j) Y_{k+1}`` unless a cut lies between it and the next chunk. Only products of
+``c`` with itself and sums of at most ``BLOCK`` terms per level appear, so float32 stays within
+about 1e-6 of a float64 loop for returns of order one, even at a million tokens (no ``c**-t``
+rescaling, which overflows). No entry is moved: no scatter into a padded layout and no gather
+back, and no memory beyond the output and a partial last chunk. Where the cuts fall depends only
+on the offsets (:func:`block_layout`), so a batch computes it once.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from types import ModuleType
 
 import torch
 from torch import Tensor
 
-#: Entries per block of the blocked scan (32: the matrix product costs 64 flops per entry).
-BLOCK = 32
+_numpy: ModuleType | None
+try:
+    import numpy as _numpy
+except ImportError:  # pragma: no cover - torch runs without NumPy; the sums then stay in torch
+    _numpy = None
+
+#: Entries per chunk of the scan (16: the matrix product costs 32 flops per entry).
+BLOCK = 16
 
 
 def lengths_to_offsets(lengths: Tensor) -> Tensor:
@@ -49,9 +62,29 @@ def segment_sum(values: Tensor, index: Tensor, num_segments: int) -> Tensor:
 
 
 def offsets_sum(values: Tensor, offsets: Tensor) -> Tensor:
-    """Sum of each run ``offsets[i]:offsets[i+1]`` of a flat tensor (0 for an empty run); one
-    ``segment_reduce`` pass where the device has it (CPU, CUDA), else :func:`segment_sum`."""
+    """Sum of each run ``offsets[i]:offsets[i+1]`` of a flat tensor (0 for an empty run).
+
+    On the CPU with NumPy at hand, ``numpy.add.reduceat`` over the non-empty runs (pairwise
+    sums, several times quicker than ``torch.segment_reduce`` there); else one
+    ``segment_reduce`` pass where the device has it (CPU, CUDA), else :func:`segment_sum`.
+    """
     lengths = offsets[1:] - offsets[:-1]
+    if (
+        _numpy is not None
+        and values.device.type == "cpu"
+        and values.dtype in (torch.float32, torch.float64)
+        and values.numel()
+    ):
+        starts = offsets[:-1]
+        present = lengths > 0
+        everyone = bool(present.all())
+        firsts = starts if everyone else starts[present]
+        sums = torch.from_numpy(
+            _numpy.add.reduceat(values.detach().contiguous().numpy(), firsts.numpy())
+        )
+        if everyone:
+            return sums
+        return torch.zeros(lengths.numel(), dtype=values.dtype).index_put_((present,), sums)
     if values.device.type in ("cpu", "cuda"):
         return torch.segment_reduce(values, "sum", lengths=lengths, unsafe=True)
     return segment_sum(values, offsets_to_index(offsets, values.numel()), lengths.numel())
@@ -121,9 +154,10 @@ def _doubling_scan(x: Tensor, a: Tensor) -> Tensor:
     return y
 
 
+@functools.lru_cache(maxsize=64)
 def _block_matrix(c: float, block: int, dtype: torch.dtype, device: torch.device) -> Tensor:
-    """``W[j, i] = c**(j - i)`` for ``j >= i``, else 0 (so ``y = x @ W`` scans one block)."""
-    # Built in float64 on the CPU (MPS has no float64), then moved.
+    """``W[j, i] = c**(j - i)`` for ``j >= i``, else 0 (so ``y = x @ W`` scans one block).
+    Built in float64 on the CPU (MPS has no float64), then moved; cached (never written)."""
     steps = torch.arange(block, dtype=torch.float64)
     power = steps[:, None] - steps[None, :]
     weights = torch.where(
@@ -132,41 +166,121 @@ def _block_matrix(c: float, block: int, dtype: torch.dtype, device: torch.device
     return weights.to(device=device, dtype=dtype)
 
 
+@functools.lru_cache(maxsize=64)
+def _tail(c: float, block: int, dtype: torch.dtype, device: torch.device) -> Tensor:
+    """``c**(block - j)`` for ``j = 0..block-1``: the weight of the next block's start value."""
+    tail = torch.tensor(c, dtype=torch.float64) ** torch.arange(block, 0, -1, dtype=torch.float64)
+    return tail.to(device=device, dtype=dtype)
+
+
+@dataclass(frozen=True)
+class _Level:
+    """One level of :func:`reverse_discounted_scan`: ``size`` entries in ``chunks`` chunks of
+    ``block`` (the last one may be partial), and the chunks that a cut (a segment's start)
+    falls in."""
+
+    size: int
+    chunks: int
+    #: The chunks holding a cut in ``(k block, (k + 1) block]``, ascending.
+    cut: Tensor
+    #: ``[cut, block]``: the flat index of each position of those chunks (clamped to the size).
+    at: Tensor
+    #: ``[cut, block]``: whether that position exists (the last chunk may be partial).
+    exists: Tensor
+    #: ``[cut, block, block]``: whether positions ``s`` and ``t`` of the chunk are in one piece.
+    same: Tensor
+    #: ``[cut, block]``: whether no cut separates the position from the next chunk's start.
+    reaches_next: Tensor
+
+
 @dataclass(frozen=True)
 class BlockLayout:
-    """Where each entry of a flat tensor of segments goes in the blocked layout of
-    :func:`reverse_discounted_scan` (each segment in whole blocks). It depends only on the
-    offsets, so a batch computes it once for its tokens and once for its steps."""
+    """Where the segments of a flat tensor are cut, chunk by chunk and level by level, for
+    :func:`reverse_discounted_scan`. It depends only on the offsets, so a batch computes it once
+    for its tokens and once for its steps."""
 
     size: int
     block: int
-    num_blocks: int
-    #: Slot of every entry in the ``num_blocks * block`` layout; None when they coincide.
-    slot: Tensor | None
-    #: Bool per block: the last block of its segment.
-    last_block: Tensor
+    levels: tuple[_Level, ...]
 
 
 def block_layout(offsets: Tensor, block: int = BLOCK) -> BlockLayout:
-    """The blocked layout of the segments delimited by ``offsets``."""
+    """The chunk structure of the segments delimited by ``offsets`` (see
+    :func:`reverse_discounted_scan`); it reads the offsets on the host."""
+    block = max(block, 2)
     device = offsets.device
     n = int(offsets[-1])
-    lengths = offsets[1:] - offsets[:-1]
-    blocks_per_segment = (lengths + block - 1) // block
-    block_offsets = lengths_to_offsets(blocks_per_segment)
-    num_blocks = int(block_offsets[-1])
-    last_block = torch.zeros(num_blocks, dtype=torch.bool, device=device)
-    last_block[block_offsets[1:][blocks_per_segment > 0] - 1] = True
-    if num_blocks * block == n:  # every segment fills whole blocks: the layout is the input
-        return BlockLayout(n, block, num_blocks, None, last_block)
-    # Position of every entry in the block layout: its segment's first slot plus its rank,
-    # i.e. its own index shifted by a per-segment constant.
-    # (A cumulative sum of the shift's changes at segment starts, cheaper than repeating it.)
-    shift = block_offsets[:-1] * block - offsets[:-1]
-    change = torch.zeros(n + 1, dtype=torch.long, device=device)
-    change.index_add_(0, offsets[:-1], torch.diff(shift, prepend=shift.new_zeros(1)))
-    slot = torch.arange(n, device=device) + torch.cumsum(change[:n], dim=0)
-    return BlockLayout(n, block, num_blocks, slot, last_block)
+    # A cut at p: y_{p-1} does not receive y_p (p starts a segment, 0 < p < n).
+    cuts = torch.unique(offsets[(offsets > 0) & (offsets < n)])
+    positions = torch.arange(block, device=device)
+    levels = []
+    size = n
+    while True:
+        chunks = max(-(-size // block), 1)
+        owner = (cuts - 1) // block  # the chunk whose chain to the next entry the cut breaks
+        cut, row = torch.unique_consecutive(owner, return_inverse=True)
+        where = cuts - owner * block  # 1..block: the cut's position in (or just past) its chunk
+        inside = torch.zeros(cut.numel(), block + 1, dtype=torch.long, device=device)
+        inside[row, where] = 1
+        piece = torch.cumsum(inside[:, :block], dim=1)
+        last = torch.zeros(cut.numel(), dtype=torch.long, device=device)
+        last = last.scatter_reduce(0, row, where, "amax")
+        at = cut[:, None] * block + positions[None, :]
+        levels.append(
+            _Level(
+                size=size,
+                chunks=chunks,
+                cut=cut,
+                at=at.clamp(max=max(size - 1, 0)),
+                exists=at < size,
+                same=piece[:, :, None] == piece[:, None, :],
+                reaches_next=positions[None, :] >= last[:, None],
+            )
+        )
+        if chunks == 1:
+            break
+        # One level up, chunk k's start receives chunk k+1's start unless a cut lies between.
+        cuts = cut + 1
+        cuts = cuts[cuts < chunks]
+        size = chunks
+    return BlockLayout(n, block, tuple(levels))
+
+
+def _segmented_scan(
+    values: Tensor, levels: tuple[_Level, ...], depth: int, block: int, discount: float
+) -> Tensor:
+    """One level of :func:`reverse_discounted_scan` (and the levels above it)."""
+    level = levels[depth]
+    dtype, device = values.dtype, values.device
+    n, chunks = level.size, level.chunks
+    flat = values.contiguous()
+    weights = _block_matrix(discount, block, dtype, device)
+    out = torch.empty(chunks * block, dtype=dtype, device=device)
+    local = out.view(chunks, block)
+    full = n // block
+    if full:
+        torch.mm(flat[: full * block].view(full, block), weights, out=local[:full])
+    if full < chunks:  # the partial last chunk, padded with zeros
+        rest = torch.zeros(block, dtype=dtype, device=device)
+        rest[: n - full * block] = flat[full * block :]
+        local[full] = rest @ weights
+    cut = level.cut
+    if cut.numel():
+        # Chunks with a cut: the product restricted to pairs of positions in one piece.
+        rows = flat[level.at] * level.exists.to(dtype)
+        inner = weights * level.same.to(dtype)
+        local[cut] = (rows[:, :, None] * inner).sum(dim=1)
+    if chunks > 1:
+        starts = _segmented_scan(local[:, 0], levels, depth + 1, block, discount**block)
+        following = torch.zeros(chunks, dtype=dtype, device=device)
+        following[:-1] = starts[1:]
+        tail = _tail(discount, block, dtype, device)
+        clean = following.index_fill(0, cut, 0.0) if cut.numel() else following
+        local.addcmul_(clean[:, None], tail[None, :])
+        if cut.numel():
+            reach = level.reaches_next.to(dtype) * tail[None, :]
+            local.index_add_(0, cut, following[cut][:, None] * reach)
+    return out[:n]
 
 
 def reverse_discounted_scan(
@@ -186,32 +300,9 @@ def reverse_discounted_scan(
     n = values.numel()
     if n == 0:
         return values.clone()
-    if layout is None or layout.block != block or layout.size != n:
+    if layout is None or layout.block != max(block, 2) or layout.size != n:
         layout = block_layout(offsets, block)
-    device, dtype = values.device, values.dtype
-    num_blocks = layout.num_blocks
-    if layout.slot is None:
-        laid = values.contiguous()
-    else:
-        laid = torch.zeros(num_blocks * block, dtype=dtype, device=device)
-        laid.scatter_(0, layout.slot, values)
-    local = laid.view(num_blocks, block) @ _block_matrix(discount, block, dtype, device)
-    # Value at the start of each block, carried backwards from block to block of a segment.
-    last_block = layout.last_block
-    transfer = torch.full((num_blocks,), discount**block, dtype=dtype, device=device)
-    transfer = torch.where(last_block, torch.zeros_like(transfer), transfer)
-    starts = _doubling_scan(local[:, 0].contiguous(), transfer)
-    # Carry into each block: the start value of the next block of the same segment.
-    carry = torch.zeros(num_blocks, dtype=dtype, device=device)
-    carry[:-1] = starts[1:]
-    carry = torch.where(last_block, torch.zeros_like(carry), carry)
-    tail = torch.tensor(discount, dtype=torch.float64) ** torch.arange(
-        block, 0, -1, dtype=torch.float64
-    )
-    full = local.addcmul_(carry[:, None], tail.to(device=device, dtype=dtype)[None, :])
-    if layout.slot is None:
-        return full.view(-1)
-    return full.view(-1).index_select(0, layout.slot)
+    return _segmented_scan(values, layout.levels, 0, layout.block, discount)
 
 
 def reverse_linear_scan(values: Tensor, coefficients: Tensor) -> Tensor:

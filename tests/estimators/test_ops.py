@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from cactl.estimators.ops import (
     lengths_to_offsets,
+    offsets_sum,
     offsets_to_index,
     reverse_discounted_scan,
     reverse_linear_scan,
@@ -94,3 +95,44 @@ def test_segment_std_stays_finite_where_squares_overflow() -> None:
     assert torch.allclose(std, torch.tensor([2e19 / 2**0.5, 2 / 2**0.5]), rtol=1e-6)
     assert torch.allclose(mean, torch.tensor([2e19, 3.0]), rtol=1e-6)
     assert count.tolist() == [2.0, 2.0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lengths=st.lists(st.integers(0, 70), min_size=1, max_size=12),
+    discount=st.sampled_from([0.0, 0.7, 1.0]),
+    block=st.sampled_from([2, 4, 16]),
+    seed=st.integers(0, 1000),
+)
+def test_scan_with_empty_segments_and_cuts_on_chunk_edges(
+    lengths: list[int], discount: float, block: int, seed: int
+) -> None:
+    # Empty segments (repeated offsets), cuts on and inside chunks, several levels of chunks.
+    if sum(lengths) == 0:
+        lengths = [*lengths, 1]
+    rng = random.Random(seed)
+    values = [rng.uniform(-1, 1) for _ in range(sum(lengths))]
+    offsets = lengths_to_offsets(torch.tensor(lengths))
+    got = reverse_discounted_scan(
+        torch.tensor(values, dtype=torch.float64), offsets, discount, block=block
+    )
+    assert got.tolist() == pytest.approx(loop_scan(values, lengths, discount), abs=1e-12)
+
+
+def test_scan_of_many_segments_over_three_levels() -> None:
+    # About 5000 entries in chunks of 16: levels of ~320, ~20 and 2 chunks; a cut every ~20.
+    rng = random.Random(3)
+    lengths = [rng.randint(1, 40) for _ in range(250)]
+    values = [rng.uniform(0, 1) for _ in range(sum(lengths))]
+    offsets = lengths_to_offsets(torch.tensor(lengths))
+    got = reverse_discounted_scan(torch.tensor(values, dtype=torch.float64), offsets, 0.9)
+    assert got.tolist() == pytest.approx(loop_scan(values, lengths, 0.9), abs=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_offsets_sum_with_empty_runs(dtype: torch.dtype) -> None:
+    values = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0], dtype=dtype)
+    offsets = torch.tensor([0, 0, 2, 2, 5, 5])
+    assert offsets_sum(values, offsets).tolist() == [0.0, 3.0, 0.0, 12.0, 0.0]
+    assert offsets_sum(values, torch.tensor([0, 5])).tolist() == [15.0]
+    assert offsets_sum(values[:0], torch.tensor([0, 0, 0])).tolist() == [0.0, 0.0]
