@@ -3,11 +3,14 @@
 Every command lives in its own module under ``cactl.cli``, named in :data:`COMMANDS`; a
 command's module is imported only when that command runs (or ``cactl --help`` lists it), so
 ``cactl --version`` and one command start without the others' imports.
+Before a command runs, its files are checked together (:func:`cactl.cli.paths.check`).
 Errors: a :class:`cactl.errors.CactlError` becomes a message on stderr and exit code 2 (and,
-under ``--format json``, ``sarif`` or ``github``, the errors as data on stdout); an output
-stream that fails (closed, full, a reader gone) a short message and exit code 2; an unexpected
-exception a one-line "internal error" and exit code 2, with the traceback only under
-``--debug`` (or ``CACTL_DEBUG=1``).
+under ``--format json``, ``sarif`` or ``github``, the errors as data on stdout); so does a usage
+error of the parser, whose own text goes to stderr (:mod:`cactl.cli.report`); a report that
+cannot be written (closed, full, a reader gone) a short message and exit code 2, a stderr that
+cannot be written nothing (:mod:`cactl.cli.streams`); an unexpected exception a one-line
+"internal error" and exit code 2, with the traceback only under ``--debug`` (or
+``CACTL_DEBUG=1``).
 """
 
 from __future__ import annotations

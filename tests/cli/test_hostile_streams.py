@@ -159,3 +159,14 @@ def test_closed_streams_for_every_command(tmp_path: Path) -> None:
         if lost:
             assert said.endswith("cactl: cannot write output: standard output is closed\n"), name
         assert "Traceback" not in said and "internal error" not in said, name
+
+
+def test_a_report_moved_to_a_closed_stderr_is_lost_output(tmp_path: Path) -> None:
+    # --record - takes stdout, so the recommendation goes to stderr, which is closed
+    record = tmp_path / "record.yaml"
+    done = _shell(f"cactl recommend -a agents=multi -a team_size=few --record - 2>&- >{record}")
+    assert done.returncode == 2
+    assert record.read_text(encoding="utf-8").startswith("# cactl recommend answers")
+    # with stderr open, the same run is exit 0 and the panel is on stderr
+    again = _shell("cactl recommend -a agents=multi -a team_size=few --record -")
+    assert again.returncode == 0 and "team_size" in again.stdout and "why" in again.stderr
