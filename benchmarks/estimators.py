@@ -161,6 +161,27 @@ def timed(function: Callable[[], Any], repeat: int, budget: float = 3.0) -> tupl
     return best, result
 
 
+def timed_together(
+    functions: list[Callable[[], Any]], repeat: int, budget: float = 6.0
+) -> tuple[list[float], list[Any]]:
+    """Best wall time (seconds) of each function over up to ``repeat`` rounds, the functions
+    called in turn within a round (so that a change of load on a shared machine affects them
+    alike), after one warm-up round; stops early once ``budget`` seconds are spent; and the
+    last result of each."""
+    results = [function() for function in functions]
+    best = [math.inf] * len(functions)
+    spent = 0.0
+    for _ in range(repeat):
+        for i, function in enumerate(functions):
+            start = time.perf_counter()
+            results[i] = function()
+            elapsed = time.perf_counter() - start
+            best[i], spent = min(best[i], elapsed), spent + elapsed
+        if spent > budget:
+            break
+    return best, results
+
+
 def _status(key: str) -> int | None:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -591,7 +612,6 @@ def _bench_trainer_mask(
     config = type("Config", (), {"gamma": GAMMA})()
     r, v, m, labels = trainer_inputs(rows, cols, tool_spans=spans)
     index = np.array(labels, dtype=object)
-    floor_seconds, _ = timed(lambda: floor_pass(r, v, m), repeat)
     records = []
     cases: list[tuple[str, Callable[[], Any], Callable[[], Any] | None]] = [
         (
@@ -643,7 +663,14 @@ def _bench_trainer_mask(
     for name, ours, theirs in cases:
         if theirs is None and "(vs" in name:
             continue
-        ours_seconds, (our_adv, our_ret) = timed(ours, repeat)
+        # The floor, cactl and (when it is quick) verl in turn, so that they share the load.
+        slow = "vectorized" not in name and "grpo" not in name and "rloo" not in name
+        together = [lambda: floor_pass(r, v, m), ours]
+        if theirs is not None and not slow:
+            together.append(theirs)
+        seconds, results = timed_together(together, repeat)
+        floor_seconds, ours_seconds = seconds[0], seconds[1]
+        our_adv, our_ret = results[1]
         record: dict[str, Any] = {
             "size": f"{rows} x {cols}",
             "mask": "tool spans" if spans else "padded at the end",
@@ -654,8 +681,10 @@ def _bench_trainer_mask(
             "verl_ms": None,
         }
         if theirs is not None:
-            slow = "vectorized" not in name and "grpo" not in name and "rloo" not in name
-            verl_seconds, (their_adv, their_ret) = timed(theirs, 1 if slow else repeat)
+            if slow:
+                verl_seconds, (their_adv, their_ret) = timed(theirs, 1)
+            else:
+                verl_seconds, (their_adv, their_ret) = seconds[2], results[2]
             valid = m.bool()
             record.update(
                 verl_ms=verl_seconds * 1000,
@@ -676,10 +705,12 @@ def bench_ragged_floor(regime: Regime, repeat: int) -> list[dict[str, Any]]:
     rewards = batch.token_rewards()
     values = batch.fields["token_values"]
     ones = torch.ones_like(values)
-    floor_seconds, _ = timed(lambda: floor_pass(rewards, values, ones), repeat)
     records = []
     for name in ("gae", "reinforce_pp"):
-        seconds, _ = timed(lambda name=name: estimate(name, batch), repeat)
+        (floor_seconds, seconds), _ = timed_together(
+            [lambda: floor_pass(rewards, values, ones), lambda name=name: estimate(name, batch)],
+            repeat,
+        )
         records.append(
             {
                 "size": regime.label,
