@@ -236,8 +236,9 @@ def whiten(
 
 # -- blocks of rows ----------------------------------------------------------------------
 
-#: Entries per block of rows on the CPU: a block's working tensors (a dozen of them, 256 KB
-#: each in float32) stay in the core's cache while the elementwise passes run over them.
+#: Entries per block of rows on the CPU: a block's dozen working tensors (1 MB each in float32)
+#: stay in cache while the elementwise passes run over them; smaller blocks pay more per-call
+#: overhead than they gain.
 BLOCK_ENTRIES = 1 << 18
 
 
