@@ -46,11 +46,11 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _empty_path(field: str | None) -> InputError:
+def _empty_path(field: str | None, stream: str = "input") -> InputError:
     return InputError(
         "empty path",
         field=field,
-        expected="the path of a file, or - for standard input",
+        expected=f"the path of a file, or - for standard {stream}",
         found="''",
         code="empty-path",
     )
@@ -233,6 +233,8 @@ def check_output(path: Path | str) -> None:
 def _target(path: Path | str) -> tuple[Path, os.stat_result | None]:
     """The file to write (a symlink's target; the link itself is kept) and its state now."""
     name = str(path)
+    if not name:
+        raise _empty_path(None, stream="output")
     try:
         target = Path(os.path.realpath(name))
         folder = target.parent

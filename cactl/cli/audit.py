@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import typer
 
@@ -65,13 +64,12 @@ def audit(
         ),
     ),
     output_format: Format[AuditRun] = FORMATS.option(),
-    output: Path | None = typer.Option(
+    output: str | None = typer.Option(
         None,
         "--output",
         "-o",
         metavar="FILE",
         help="Write the report to FILE (whole or not at all).",
-        dir_okay=False,
     ),
     strict: bool = typer.Option(
         False, "--strict", help="Recommended items count too: any unmet item fails."

@@ -122,7 +122,7 @@ def plain_text(renderable: RenderableType, width: int = FILE_WIDTH) -> str:
     return buffer.getvalue()
 
 
-def emit(output: Output, path: Path | None = None) -> None:
+def emit(output: Output, path: Path | str | None = None) -> None:
     """Write a renderer's output: to stdout, or whole to ``path`` (whole or not at all)."""
     if path is None:
         if isinstance(output, str):

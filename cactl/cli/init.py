@@ -12,8 +12,8 @@ from cactl.errors import InputError
 
 
 def init(
-    path: Path = typer.Argument(
-        Path("paper.yaml"), help="Where to write the template.", dir_okay=False
+    target: str = typer.Argument(
+        "paper.yaml", metavar="PATH", help="Where to write the template."
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
@@ -32,8 +32,10 @@ def init(
       cactl init paper.yaml --force
     """
     from cactl.audit.template import SCHEMA_FILE, paper_template
-    from cactl.fileio import write_atomic
+    from cactl.fileio import check_output, write_atomic
 
+    check_output(target)  # '' names no file (a Path would read it as the current folder)
+    path = Path(target)
     # os.path answers False where the system refuses the name; write_atomic then says why
     if os.path.exists(path) and not force:
         raise InputError(

@@ -49,7 +49,7 @@ INPUT_ROLES = (Role.INPUT, Role.NAME_OR_INPUT)
 #: name in its function). A test checks that every file-like parameter of every command is here.
 PATHS: dict[str, dict[str, Role]] = {
     "audit": {"papers": Role.INPUT, "checklist": Role.NAME_OR_INPUT, "output": Role.REPORT},
-    "init": {"path": Role.REPORT},
+    "init": {"target": Role.REPORT},
     "schema": {"output": Role.REPORT},
     "recommend": {
         "answers_file": Role.INPUT,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from pathlib import Path
 
 import typer
 
@@ -20,8 +19,8 @@ def schema(
     name: SchemaName = typer.Argument(
         ..., help="paper (paper.yaml) or trajectory (one JSONL line)."
     ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write the schema to FILE instead of stdout.", dir_okay=False
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write the schema to FILE instead of stdout."
     ),
 ) -> None:
     """Print the JSON Schema (draft-07) of a cactl file format.

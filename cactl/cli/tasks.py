@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 from rich.console import Group
 
@@ -60,8 +58,8 @@ def sample_command(
     digits: int | None = typer.Option(
         None, "--digits", min=1, max=17, help="Round numbers to this many significant digits."
     ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write the JSONL file here (default: stdout)."
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write the JSONL file here (default: stdout)."
     ),
 ) -> None:
     """Sample a task's trajectories as JSONL (the format cactl trial --input reads).

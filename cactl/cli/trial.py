@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -168,7 +167,7 @@ def trial(
         max=20,
         help="With --train: train with seeds SEED..SEED+N-1; curves are means, plots show a band.",
     ),
-    plot: Path | None = typer.Option(
+    plot: str | None = typer.Option(
         None,
         "--plot",
         metavar="FILE",
@@ -312,7 +311,7 @@ def _train(
     lr: float,
     seeds: int,
     output_format: Format[TrialReport],
-    plot: Path | None,
+    plot: str | None,
 ) -> None:
     from cactl.trial import runner
     from cactl.trial.train import train_task

@@ -81,6 +81,33 @@ def test_an_empty_path_is_its_own_error_naming_the_option(reader: str) -> None:
         assert (error["code"], error["field"]) == ("empty-path", FIELDS[reader])
 
 
+#: Each output option given the empty path, and the option its error names.
+EMPTY_OUTPUTS = {
+    "audit -o": (("audit", PAPER, "-o", ""), "--output"),
+    "schema -o": (("schema", "paper", "-o", ""), "--output"),
+    "tasks sample -o": (("tasks", "sample", "fork", "-p", "groups=1", "-o", ""), "--output"),
+    "recommend --record": (("recommend", "-a", "agents=multi", "--record", ""), "--record"),
+    "init": (("init", ""), "PATH"),
+    "trial --plot": (
+        ("trial", "-t", "fork", "-p", "groups=1", "-e", "grpo", "--plot", ""),
+        "--plot",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(EMPTY_OUTPUTS))
+def test_an_empty_output_path_is_its_own_error_naming_the_option(case: str) -> None:
+    """``-o ''`` names no file: not "is a directory" (a Path would read '' as the current
+    folder), the same error as an empty input, before any work."""
+    args, field = EMPTY_OUTPUTS[case]
+    result = run(*args)
+    _is_a_clean_exit_2(result)
+    assert result.stderr == (
+        f"error: {field}: empty path "
+        "(expected the path of a file, or - for standard output, found '')\n"
+    )
+
+
 def test_an_empty_path_among_papers_is_refused_before_any_work() -> None:
     result = run("audit", PAPER, "", "--format", "json")
     _is_a_clean_exit_2(result)
