@@ -12,9 +12,7 @@ from cactl.errors import InputError
 
 
 def init(
-    target: str = typer.Argument(
-        "paper.yaml", metavar="PATH", help="Where to write the template."
-    ),
+    target: str = typer.Argument("paper.yaml", metavar="PATH", help="Where to write the template."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
     """Write a paper.yaml template: every field of the schema, empty and commented.
