@@ -212,6 +212,8 @@ def whiten(
         for block in blocks:
             moments.add(flat[block] * keep[block], keep[block])
         mean, scale = moments.finish(values.dtype, eps)
+        if flat.requires_grad and torch.is_grad_enabled():  # out= would refuse autograd
+            return ((flat - mean) * keep * scale).view(values.shape)
         out = torch.empty_like(flat)
         for block in blocks:
             part = torch.mul(flat[block], keep[block], out=out[block])

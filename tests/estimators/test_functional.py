@@ -197,3 +197,15 @@ def test_label_ids_in_first_seen_order(labels: object, expected: list[int]) -> N
     ids = functional.label_ids(labels, 4, torch.device("cpu"))  # type: ignore[arg-type]
     assert ids.tolist() == expected
     assert ids.dtype == torch.long
+
+
+def test_masked_whiten_stays_differentiable() -> None:
+    values = torch.tensor([[1.0, 2.0, 4.0], [3.0, 0.0, 0.0]], dtype=torch.float64)
+    mask = torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0]], dtype=torch.float64)
+    leaf = values.clone().requires_grad_(True)
+    out = trainer.masked_whiten(leaf, mask)
+    want = trainer.masked_whiten(values, mask).tolist()
+    assert out.tolist() == [pytest.approx(row, abs=1e-12) for row in want]
+    out[0, 2].backward()
+    assert leaf.grad is not None
+    assert leaf.grad[1, 1] == 0.0 and leaf.grad[0, 2] > 0
