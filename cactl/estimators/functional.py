@@ -282,17 +282,19 @@ class MaskedMoments:
         self._means: list[Tensor] = []
         self._spreads: list[Tensor] = []
 
-    def add(self, values: Tensor, mask: Tensor) -> None:
-        """Add a block: ``values`` 0 where ``mask`` (0/1, the values' dtype) is 0."""
+    def add(self, values: Tensor, mask: Tensor, scratch: Tensor | None = None) -> None:
+        """Add a block: ``values`` 0 where ``mask`` (0/1, the values' dtype) is 0; ``scratch``
+        (contiguous, their shape) is written over, saving an allocation."""
         exact = _exact_dtype(values)
         # 0/1 sums below 2**24 entries are exact in float32, and quicker than float64 sums.
         count = mask.sum().to(exact) if values.numel() < 1 << 24 else mask.sum(dtype=exact)
         first = values.sum().to(exact) / count.clamp(min=1)
-        deviation = torch.addcmul(values, mask, first.to(values.dtype), value=-1).reshape(-1)
+        deviation = torch.addcmul(values, mask, first.to(values.dtype), value=-1, out=scratch)
+        deviation = deviation.reshape(-1)
         shift = deviation.sum().to(exact)
         # A cascade sum of the squares: torch.dot accumulates float32 in a few long runs and
         # drifts (a relative 6e-5 over 2**18 entries).
-        square = deviation.square().sum().to(exact)
+        square = deviation.square_().sum().to(exact)
         self._counts.append(count)
         self._means.append(first.to(values.dtype).to(exact) + shift / count.clamp(min=1))
         self._spreads.append(square - shift * shift / count.clamp(min=1))
@@ -344,7 +346,7 @@ def _discount_tail(discount: float, size: int, dtype: torch.dtype, device: torch
     return torch.pow(discount, torch.arange(size, 0, -1, dtype=exact, device=device)).to(dtype)
 
 
-def discounted_reverse_scan(values: Tensor, discount: float) -> Tensor:
+def discounted_reverse_scan(values: Tensor, discount: float, out: Tensor | None = None) -> Tensor:
     """``y_t = x_t + discount * y_{t+1}`` along the last dimension of ``[rows, time]``, ``y`` = 0
     past the end: ``y_t = sum_{s >= t} discount^(s - t) x_s``, one constant discount.
 
@@ -355,22 +357,31 @@ def discounted_reverse_scan(values: Tensor, discount: float) -> Tensor:
     same scan over the start values, with discount ``discount^SCAN_CHUNK``), and each chunk
     adds ``discount^(SCAN_CHUNK - j) Y_{k+1}`` at its position ``j``. No powers or divisions
     of the data; for ``discount <= 1`` every weight is at most 1, so the float error is that of
-    plain sums of at most ``SCAN_CHUNK`` terms per level.
+    plain sums of at most ``SCAN_CHUNK`` terms per level. ``out`` (contiguous, the values'
+    shape): the result is written there (and returned).
     """
     rows, time = values.shape
     dtype, device = values.dtype, values.device
     if time <= SCAN_CHUNK:
-        return values @ _discount_matrix(discount, time, dtype, device)
+        return torch.matmul(values, _discount_matrix(discount, time, dtype, device), out=out)
     chunk = SCAN_CHUNK
     padded = -time % chunk
     x = torch.nn.functional.pad(values, (0, padded)) if padded else values
     chunks = (time + padded) // chunk
-    local = x.reshape(rows * chunks, chunk) @ _discount_matrix(discount, chunk, dtype, device)
+    weights = _discount_matrix(discount, chunk, dtype, device)
+    if out is not None and not padded:  # the product written into the caller's buffer
+        local = torch.mm(x.reshape(rows * chunks, chunk), weights, out=out.view(-1, chunk))
+    else:
+        local = x.reshape(rows * chunks, chunk) @ weights
     local = local.view(rows, chunks, chunk)
     starts = discounted_reverse_scan(local[:, :, 0], discount**chunk)
     local[:, :-1].addcmul_(starts[:, 1:, None], _discount_tail(discount, chunk, dtype, device))
-    out = local.view(rows, chunks * chunk)
-    return out[:, :time] if padded else out
+    result = local.view(rows, chunks * chunk)
+    if not padded:
+        return result
+    if out is None:
+        return result[:, :time]
+    return out.copy_(result[:, :time])
 
 
 def _doubling_scan_rows(x: Tensor, a: Tensor) -> Tensor:
@@ -468,21 +479,22 @@ def next_valid(values: Tensor, mask: Tensor) -> Tensor:
     return torch.nn.functional.pad(values, (0, 1)).gather(1, after)
 
 
-def padded_at_end(mask: Tensor) -> bool:
+def padded_at_end(mask: Tensor, scratch: Tensor | None = None) -> bool:
     """Whether every row of a 0/1 ``[rows, time]`` mask is ones then zeros (padding only at the
     end), i.e. never rises along time: one pass on the CPU, where reading the answer is free.
     Not for other devices (reading it there would wait for the device)."""
     if mask.shape[-1] < 2 or mask.numel() == 0:
         return True
-    return bool((mask[:, :-1] - mask[:, 1:]).amin() >= 0)
+    rise = None if scratch is None else scratch[:, :-1]
+    return bool(torch.sub(mask[:, :-1], mask[:, 1:], out=rise).amin() >= 0)
 
 
-def _fast_path(mask: Tensor, at_end: bool | None) -> bool:
+def _fast_path(mask: Tensor, at_end: bool | None, scratch: Tensor | None = None) -> bool:
     """The constant-discount path for this block: as the caller says, else detected on the CPU
     (:func:`padded_at_end`) and never elsewhere."""
     if at_end is not None:
         return at_end
-    return mask.device.type == "cpu" and padded_at_end(mask)
+    return mask.device.type == "cpu" and padded_at_end(mask, scratch)
 
 
 def padded_gae(
@@ -517,19 +529,32 @@ def padded_gae(
     each block of rows on the CPU (:func:`padded_at_end`) and takes the masked path on other
     devices, where detecting it would wait for the device.
 
-    The batch is processed in blocks of rows (:func:`row_blocks`). ``moments``: each block's
-    advantages are added to it (for whitening them without another pass over the batch).
+    The batch is processed in blocks of rows (:func:`row_blocks`), the fast path's temporaries
+    written into two block-sized buffers allocated once (a fresh large temporary per block
+    would be handed back to the system and faulted in again by the next block). ``moments``:
+    each block's advantages are added to it (for whitening them without another pass).
     """
     dtype = rewards.dtype
     advantages = torch.empty_like(rewards)
     returns = torch.empty_like(rewards)
     rows, time = rewards.shape
-    for block in row_blocks(rows, time, rewards.device):
+    blocks = row_blocks(rows, time, rewards.device)
+    scratch = _scratch(blocks, time, rewards)
+    for block in blocks:
         r, v, m = rewards[block], values[block].to(dtype), mask[block].to(dtype)
-        _gae_block(r, v, m, gamma, lam, _fast_path(m, at_end), advantages[block], returns[block])
+        first = scratch[0][: r.shape[0]]
+        constant = _fast_path(m, at_end, first)
+        _gae_block(r, v, m, gamma, lam, constant, advantages[block], returns[block], scratch)
         if moments is not None:
-            moments.add(advantages[block], m)
+            moments.add(advantages[block], m, first)
     return advantages, returns
+
+
+def _scratch(blocks: list[slice], time: int, like: Tensor) -> tuple[Tensor, Tensor]:
+    """Two buffers of the largest block's shape (``like``'s dtype and device)."""
+    rows = max((block.stop - block.start for block in blocks), default=0)
+    buffer = torch.empty(2, rows, time, dtype=like.dtype, device=like.device)
+    return buffer[0], buffer[1]
 
 
 def _gae_block(
@@ -541,16 +566,18 @@ def _gae_block(
     constant: bool,
     advantages: Tensor,
     returns: Tensor,
+    scratch: tuple[Tensor, Tensor],
 ) -> None:
     """One block of :func:`padded_gae`, written into ``advantages`` and ``returns``."""
+    first, second = (part[: r.shape[0]] for part in scratch)
 
     def scan(x: Tensor) -> Tensor:
         if constant:
-            return discounted_reverse_scan(x, gamma * lam)
+            return discounted_reverse_scan(x, gamma * lam, out=second)
         return masked_reverse_scan(x, m, gamma * lam)
 
     if lam >= FOLD_MIN_LAM:
-        folded = torch.add(r, v, alpha=1 / lam - 1).mul_(m)
+        folded = torch.add(r, v, alpha=1 / lam - 1, out=first).mul_(m)
         torch.mul(scan(folded).sub_(v, alpha=1 / lam), m, out=advantages)
     else:
         # The next valid value: the next position's (0 past the end) when padded at the end.
@@ -574,15 +601,19 @@ def padded_returns(
     dtype = rewards.dtype
     returns = torch.empty_like(rewards)
     rows, time = rewards.shape
-    for block in row_blocks(rows, time, rewards.device):
+    blocks = row_blocks(rows, time, rewards.device)
+    scratch = _scratch(blocks, time, rewards)
+    for block in blocks:
         m = mask[block].to(dtype)
-        x = rewards[block] * m
-        if _fast_path(m, at_end):
-            returns[block] = discounted_reverse_scan(x, gamma)
+        first, second = (part[: m.shape[0]] for part in scratch)
+        constant = _fast_path(m, at_end, first)
+        x = torch.mul(rewards[block], m, out=first)
+        if constant:
+            discounted_reverse_scan(x, gamma, out=returns[block])
         else:
             torch.mul(masked_reverse_scan(x, m, gamma), m, out=returns[block])
         if moments is not None:
-            moments.add(returns[block], m)
+            moments.add(returns[block], m, second)
     return returns
 
 
