@@ -67,7 +67,7 @@ def hashable(item: Any) -> Hashable:
 def python_label_ids(items: Sequence[Any]) -> tuple[list[int], list[Any]]:
     """Ids in first-seen order for Python labels (on the host), and the first label of each."""
     ids: dict[Hashable, int] = {}
-    if all(type(item) is str or type(item) is int for item in items):
+    if set(map(type, items)) <= {str, int}:
         # The common case (verl's uids are strings): the labels are their own keys.
         return [ids.setdefault(item, len(ids)) for item in items], list(ids)
     firsts: list[Any] = []
