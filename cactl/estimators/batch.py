@@ -353,18 +353,28 @@ class TrajectoryBatch:
         labels: dict[str, list[int]] = {name: [] for name in LABEL_FIELDS}
         present: set[str] = set()
         nan = math.nan
+        # Only the optional fields some step sets are gathered (a field no step sets is absent
+        # from the batch, and gathering its NaNs token by token was most of the time here).
+        given: set[str] = set()
+        for traj in models:
+            for step in traj.steps:
+                given |= step.model_fields_set
+        step_names = [name for name in STEP_FIELDS if name in given]
+        list_names = [name for name in RETURN_LIST_FIELDS if name in given]
+        token_names = [name for name in TOKEN_FIELDS if name in given]
+        with_state, with_agent = "state" in given, "agent" in given
         for traj in models:
             group_ids.setdefault(traj.group, len(group_ids))
             step_counts.append(len(traj.steps))
             for step in traj.steps:
                 step_tokens.append(step.tokens)
                 step_reward.append(step.reward)
-                for name in STEP_FIELDS:
+                for name in step_names:
                     value = getattr(step, name)
                     if value is not None:
                         present.add(name)
                     step_values[name].append(nan if value is None else float(value))
-                for name in RETURN_LIST_FIELDS:
+                for name in list_names:
                     returns = getattr(step, name)
                     if returns is not None:
                         present.add(name)
@@ -374,7 +384,7 @@ class TrajectoryBatch:
                     else:
                         list_means[name].append(nan)
                         list_counts[name].append(0.0)
-                for name in TOKEN_FIELDS:
+                for name in token_names:
                     value = getattr(step, name)
                     if value is None:
                         token_values[name].extend([nan] * step.tokens)
@@ -384,17 +394,19 @@ class TrajectoryBatch:
                     else:
                         present.add(name)
                         token_values[name].extend([float(value) / step.tokens] * step.tokens)
-                if step.state is not None:
-                    present.add("state")
-                    key = (traj.group, step.state)
-                    labels["state"].append(state_ids.setdefault(key, len(state_ids)))
-                else:
-                    labels["state"].append(-1)
-                if step.agent is not None:
-                    present.add("agent")
-                    labels["agent"].append(agent_ids.setdefault(step.agent, len(agent_ids)))
-                else:
-                    labels["agent"].append(-1)
+                if with_state:
+                    if step.state is not None:
+                        present.add("state")
+                        key = (traj.group, step.state)
+                        labels["state"].append(state_ids.setdefault(key, len(state_ids)))
+                    else:
+                        labels["state"].append(-1)
+                if with_agent:
+                    if step.agent is not None:
+                        present.add("agent")
+                        labels["agent"].append(agent_ids.setdefault(step.agent, len(agent_ids)))
+                    else:
+                        labels["agent"].append(-1)
 
         def floats(values: list[float]) -> Tensor:
             return torch.tensor(values, dtype=dtype, device=device)

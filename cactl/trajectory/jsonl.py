@@ -45,7 +45,9 @@ MAX_STEPS = 1_000_000
 #: each of its members), held in memory: about 100 bytes each.
 MAX_VALUES = 5_000_000
 #: The list fields of a step counted against MAX_VALUES.
-_STEP_LISTS = ("token_values", "logp", "ref_logp", "branch_returns", "counterfactual_returns")
+_STEP_LISTS = frozenset(
+    ("token_values", "logp", "ref_logp", "branch_returns", "counterfactual_returns")
+)
 
 
 @dataclass(frozen=True)
@@ -317,8 +319,8 @@ class _Budget:
         steps, coalitions = data.get("steps"), data.get("coalitions")
         for step in steps if isinstance(steps, list) else ():
             if isinstance(step, dict):
-                for name in _STEP_LISTS:
-                    value = step.get(name)
+                for name in _STEP_LISTS.intersection(step):  # most steps have none of them
+                    value = step[name]
                     if isinstance(value, list):
                         self.values += len(value)
         for coalition in coalitions if isinstance(coalitions, list) else ():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -49,6 +51,28 @@ def test_missing_signal_is_nan_and_require_names_the_trajectory() -> None:
     assert batch.fields["logp"][3:].tolist() == [-1.0, -1.0, -1.0]
     with pytest.raises(InputError, match="no 'prm'"):
         batch.require("prm")
+
+
+def test_a_field_given_only_as_null_is_absent_and_a_partial_one_is_nan_elsewhere() -> None:
+    rows = [
+        {
+            "id": "a",
+            "group": "g",
+            "reward": 1.0,
+            "steps": [{"tokens": 2, "prm": None, "agent": None}],
+        },
+        {
+            "id": "b",
+            "group": "g",
+            "reward": 0.0,
+            "steps": [{"tokens": 1, "logp": [-0.5]}, {"tokens": 1}],
+        },
+    ]
+    batch = TrajectoryBatch.from_trajectories(rows)
+    assert set(batch.fields) == {"logp"}  # prm and agent are only ever null
+    logp = batch.fields["logp"].tolist()
+    assert math.isnan(logp[0]) and math.isnan(logp[1]) and logp[2] == -0.5
+    assert math.isnan(logp[3])
 
 
 def test_float64_and_device_move() -> None:
