@@ -10,7 +10,8 @@ the built-in checklists (:func:`cactl.audit.checklist.load_checklist`), decision
 and the inventory's index (:func:`cactl.inventory_index.method_index`); a user's own files are
 validated on every load.
 The cache is an optimisation only: a folder that cannot be written, or an entry that cannot be
-read, means ``build()`` runs, never an error.
+read, means ``build()`` runs, never an error. An entry is unpickled only when it is a regular
+file of the current user that no one else can write; any other is rebuilt over.
 
 Folder: ``$CACTL_CACHE_DIR``, else ``$XDG_CACHE_HOME/cactl``, else ``~/.cache/cactl``;
 ``CACTL_CACHE_DIR=off`` turns the cache off.
@@ -86,13 +87,24 @@ def cached(name: str, text: str, modules: Sequence[ModuleType | str], build: Cal
     path = folder / cache_key(name, text, modules)
     try:
         with open(path, "rb") as handle:
-            result: T = pickle.load(handle)
-        return result
+            if _trusted(os.fstat(handle.fileno())):
+                result: T = pickle.load(handle)
+                return result
     except Exception:  # absent, truncated, or from classes that changed: build it anew
         pass
     result = build()
     _store(folder, path, result)
     return result
+
+
+def _trusted(info: os.stat_result) -> bool:
+    """Whether an entry may be unpickled: a regular file of this user that no one else can
+    write (a pickle runs code as it loads; an entry in a shared or planted folder is rebuilt)."""
+    import stat
+
+    owner = getattr(os, "getuid", None)
+    mine = owner is None or info.st_uid == owner()
+    return stat.S_ISREG(info.st_mode) and mine and not info.st_mode & 0o022
 
 
 def _store(folder: Path, path: Path, value: object) -> None:

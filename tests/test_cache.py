@@ -90,6 +90,19 @@ def test_a_damaged_entry_is_rebuilt(folder: Path) -> None:
     assert build.calls == 2
 
 
+def test_an_entry_others_can_write_is_not_unpickled(folder: Path) -> None:
+    """A pickle runs code as it loads: an entry that another user could have written (group-
+    or world-writable) is rebuilt over, never loaded."""
+    build = Builder([1])
+    cache.cached("probe", "text", [cache], build)
+    (entry,) = folder.glob("probe-*.pickle")
+    entry.chmod(0o666)
+    assert cache.cached("probe", "text", [cache], Builder([2])) == [2]
+    (entry,) = folder.glob("probe-*.pickle")
+    assert entry.stat().st_mode & 0o077 == 0  # rebuilt as the user's own
+    assert cache.cached("probe", "text", [cache], Builder([3])) == [2]
+
+
 def test_off_and_unwritable_mean_build_every_time(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
