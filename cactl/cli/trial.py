@@ -270,7 +270,7 @@ def trial(
         else:
             tasks = task or task_names()
             given = runner.task_params(tasks, param)
-            _check_work(tasks, given, resamples, "--resamples")
+            _check_work(tasks, given, resamples, f"--resamples={resamples}")
             trials = [
                 runner.trial_on_task(
                     name,
@@ -291,13 +291,23 @@ def trial(
 
 
 def _check_work(
-    tasks: list[str], given: dict[str, dict[str, Any]], samples: int, samples_by: str
+    tasks: list[str],
+    given: dict[str, dict[str, Any]],
+    samples: int,
+    samples_by: str,
+    continuations: bool = True,
 ) -> None:
-    """Every task's run within the documented limits (cactl.tasks.limits), before any work."""
+    """Every task's run within the documented limits (cactl.tasks.limits), before any work
+    (and before torch is imported). ``continuations=False`` checks a lower bound, the work of
+    training one policy on samples without continuations; training checks its whole work
+    once it knows its estimators (cactl.trial.train.train_task)."""
     from cactl.tasks import make_task
 
     for name in tasks:
-        check_work(name, make_task(name, given[name]), samples=samples, samples_by=samples_by)
+        env = make_task(name, given[name])
+        check_work(
+            name, env, samples=samples, samples_by=samples_by, continuations=(continuations,)
+        )
 
 
 def _train(
@@ -317,7 +327,8 @@ def _train(
     from cactl.trial.train import train_task
 
     given = runner.task_params(tasks, pairs)
-    _check_work(tasks, given, iterations * seeds, "--train x --seeds")
+    by = f"--train={iterations} --seeds={seeds}"
+    _check_work(tasks, given, iterations * seeds, by, continuations=False)
     with _training_progress(iterations * seeds) as tick:
         runs = [
             train_task(

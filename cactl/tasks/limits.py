@@ -14,6 +14,7 @@ runs (its kernel checks the trajectories it gets). A run past a limit is exit 2 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from cactl.errors import InputError
 from cactl.tasks.engine import Environment
@@ -23,8 +24,9 @@ MAX_STEPS = 1_000_000
 #: Tokens of one sample (steps x tokens).
 MAX_TOKENS = 20_000_000
 #: Steps simulated in all: (1 + (branches + counterfactuals) x horizon) per sampled step, for
-#: every sample. About 5 million a second on one core.
-MAX_WORK = 200_000_000
+#: every sample (training: per estimator, with the continuations only for an estimator that
+#: reads them). About 4 million a second on one core: a run at the limit takes about 12 s.
+MAX_WORK = 50_000_000
 #: --lr of --train: a finite number in [0, MAX_LR].
 MAX_LR = 10.0
 #: Coalition values built in all (trajectories x 2^players for a task with players, every
@@ -35,10 +37,14 @@ MAX_COALITIONS = 500_000
 MAX_SHAPLEY_LOOKUPS = 1_000_000
 
 
-def work_of(env: Environment, samples: int = 1) -> tuple[int, int, int]:
-    """``(steps, tokens, simulated steps)`` of ``samples`` samples of the task."""
+def work_of(
+    env: Environment, samples: int = 1, *, continuations: bool = True
+) -> tuple[int, int, int]:
+    """``(steps, tokens, simulated steps)`` of ``samples`` samples of the task; without
+    ``continuations`` the branches and counterfactuals are not simulated (a training sample
+    for an estimator that does not read them)."""
     steps = env.groups * env.group_size * env.horizon
-    per_step = 1 + (env.branches + env.counterfactuals) * env.horizon
+    per_step = 1 + (env.branches + env.counterfactuals) * env.horizon if continuations else 1
     return steps, steps * env.tokens, steps * per_step * samples
 
 
@@ -57,11 +63,21 @@ def shapley_lookups(players: int, *, max_exact: int, permutations: int) -> int:
     return 1 << players if players <= max_exact else permutations * players
 
 
-def check_work(name: str, env: Environment, *, samples: int = 1, samples_by: str = "") -> None:
+def check_work(
+    name: str,
+    env: Environment,
+    *,
+    samples: int = 1,
+    samples_by: str = "",
+    continuations: Sequence[bool] = (True,),
+) -> None:
     """Refuse a run of task ``name`` past :data:`MAX_STEPS`, :data:`MAX_TOKENS`,
     :data:`MAX_WORK` or :data:`MAX_COALITIONS`; ``samples_by`` names the options that set
-    ``samples``."""
-    steps, tokens, work = work_of(env, samples)
+    ``samples``, with their values (``--train=30 --seeds=2``). ``continuations`` has one entry
+    per policy trained on the samples (training: one per estimator, True where it reads the
+    branches or counterfactuals); one entry, True, for a trial, whose samples simulate them."""
+    steps, tokens, _ = work_of(env, samples)
+    work = sum(work_of(env, samples, continuations=each)[2] for each in continuations)
     sizes = f"groups={env.groups} group_size={env.group_size} horizon={env.horizon}"
     if steps > MAX_STEPS:
         _refuse(name, "too many steps in one sample", sizes, f"at most {MAX_STEPS} steps", steps)
@@ -75,7 +91,9 @@ def check_work(name: str, env: Environment, *, samples: int = 1, samples_by: str
         )
     if work > MAX_WORK:
         extra = f" branches={env.branches} counterfactuals={env.counterfactuals}"
-        by = f" {samples_by}={samples}" if samples_by else ""
+        by = f" {samples_by}" if samples_by else ""
+        if len(continuations) > 1:
+            by += f" ({len(continuations)} estimators)"
         _refuse(
             name,
             "too much work for one run",
@@ -85,7 +103,7 @@ def check_work(name: str, env: Environment, *, samples: int = 1, samples_by: str
         )
     coalitions = coalitions_of(env, samples)
     if coalitions > MAX_COALITIONS:
-        by = f" {samples_by}={samples}" if samples_by else ""
+        by = f" {samples_by}" if samples_by else ""
         _refuse(
             name,
             "too many coalition values (2^players per trajectory)",
@@ -109,7 +127,7 @@ def check_shapley(
     per = shapley_lookups(env.players, max_exact=max_exact, permutations=permutations)
     lookups = env.groups * env.group_size * per * samples
     if lookups > MAX_SHAPLEY_LOOKUPS:
-        by = f" {samples_by}={samples}" if samples_by else ""
+        by = f" {samples_by}" if samples_by else ""
         _refuse(
             name,
             f"too much work for the shapley estimator ({per} coalition lookups per trajectory)",

@@ -392,7 +392,7 @@ def trial_on_task(
     credit, strip and cost are those of the first sample.
     """
     env = make_task(task, params)
-    check_task_work(task, env, estimators, compare, resamples, "--resamples")
+    check_task_work(task, env, estimators, compare, resamples, f"--resamples={resamples}")
     trials = []
     for offset in range(resamples):
         sample = rollout(env, random.Random(seed + offset))

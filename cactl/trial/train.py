@@ -185,6 +185,10 @@ class TrainingRun:
         }
 
 
+#: The fields whose simulation is the continuations of a sample (see cactl.tasks.limits).
+CONTINUATIONS = frozenset({"branch_returns", "counterfactual_returns"})
+
+
 def train_task(
     task: str,
     params: dict[str, ParamValue],
@@ -205,13 +209,29 @@ def train_task(
 
     A named estimator that needs a field the task does not emit is an InputError.
     """
-    from cactl.trial.runner import check_task_work, choose_estimators
+    from cactl.estimators.game_theoretic import MAX_EXACT_PLAYERS, PERMUTATIONS
+    from cactl.tasks.limits import check_shapley, check_work
+    from cactl.trial.runner import choose_estimators
 
     env = make_task(task, params)
     named = list(estimators) or ([] if compare else list(DEFAULT_ESTIMATORS))
-    check_task_work(task, env, named, compare, iterations * seeds, "--train x --seeds")
+    check_work(task, env)  # the probe below: one sample, continuations included
     probe = rollout(env, random.Random(seed)).trajectories
     names, _ = choose_estimators(named, probe, compare=compare)
+    # Every estimator trains its own policy on samples that simulate the continuations only
+    # where it reads them (see train): the training's work, bounded before it starts.
+    samples, samples_by = iterations * seeds, f"--train={iterations} --seeds={seeds}"
+    reads = [bool(set(get_info(name).requires) & CONTINUATIONS) for name in names]
+    check_work(task, env, samples=samples, samples_by=samples_by, continuations=reads)
+    if env.players and "shapley" in names:
+        check_shapley(
+            task,
+            env,
+            max_exact=MAX_EXACT_PLAYERS,
+            permutations=PERMUTATIONS,
+            samples=samples,
+            samples_by=samples_by,
+        )
     run_seeds = list(range(seed, seed + seeds))
     curves = []
     for name in names:

@@ -53,7 +53,7 @@ def test_products_of_parameters_in_range_are_refused(params: list[str], message:
 def test_train_iterations_are_bounded() -> None:
     error = _error("trial", *TINY, "--train", str(10**21))
     assert error["code"] == "too-large"
-    assert f"--train x --seeds={10**21}" in str(error["found"])
+    assert f"--train={10**21} --seeds=1" in str(error["found"])
 
 
 def test_resamples_at_the_limit_run_and_past_it_are_refused(
@@ -64,6 +64,26 @@ def test_resamples_at_the_limit_run_and_past_it_are_refused(
     assert run("trial", *TINY, "--resamples", "2").exit_code == 0
     error = _error("trial", *TINY, "--resamples", "3")
     assert (error["code"], error["expected"]) == ("too-large", "at most 784 simulated steps")
+
+
+def test_training_counts_each_estimator_and_continuations_only_where_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # TINY: 8 steps a sample; grpo trains on samples without continuations (8 simulated
+    # steps), vine reads branch returns (each step 1 + (8 + 4) x 4 = 49: 392 a sample, as
+    # the one probe sample that finds the task's fields, checked on its own).
+    monkeypatch.setattr(limits, "MAX_WORK", 392)
+    assert run("trial", *TINY, "--train", "49").exit_code == 0  # 49 x 8 = 392
+    assert _error("trial", *TINY, "--train", "50")["found"] == (
+        "400 from groups=1 group_size=2 horizon=4 branches=8 counterfactuals=4 --train=50 --seeds=1"
+    )
+    error = _error("trial", *TINY, "-e", "vine", "--train", "3")
+    assert error["found"] == (
+        f"{3 * 8 + 3 * 392} from groups=1 group_size=2 horizon=4 branches=8 counterfactuals=4 "
+        "--train=3 --seeds=1 (2 estimators)"
+    )
+    monkeypatch.setattr(limits, "MAX_WORK", 3 * 8 + 3 * 392)
+    assert run("trial", *TINY, "-e", "vine", "--train", "3").exit_code == 0
 
 
 @pytest.mark.parametrize(
@@ -142,7 +162,7 @@ def test_shapley_training_counts_every_iteration(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(limits, "MAX_SHAPLEY_LOOKUPS", 128 * 3 - 1)
     error = _error("trial", *TEAM, "-e", "shapley", "--train", "3")
     assert error["found"] == (
-        f"{128 * 3} from groups=1 group_size=2 idle=1 (6 agents) --train x --seeds=3"
+        f"{128 * 3} from groups=1 group_size=2 idle=1 (6 agents) --train=3 --seeds=1"
     )
 
 
