@@ -36,6 +36,10 @@ from cactl.yamlsrc import bad_character, bad_text_error, pydantic_code
 
 #: Bytes a line (one trajectory) may have: 64 MiB.
 MAX_LINE_BYTES = 64 * 1024 * 1024
+#: Lines a file may have, blank and comment lines included, and bytes in all (1 GiB): the
+#: bounds on the time a file takes to read, whatever its lines hold.
+MAX_LINES = 2_000_000
+MAX_INPUT_BYTES = 1024 * 1024 * 1024
 #: Data lines (trajectories) and steps one file may bring into a run (they are held in
 #: memory; see the README for how much).
 MAX_TRAJECTORIES = 200_000
@@ -229,9 +233,10 @@ def iter_trajectories(path: str | Path) -> Iterator[tuple[int, Trajectory]]:
 
 
 def _lines(handle: BinaryIO, file: str) -> Iterator[tuple[int, str] | InputError]:
-    """``(line number, text)`` of each line, each at most :data:`MAX_LINE_BYTES` long (a
-    longer line is an error and is skipped without being held in memory)."""
-    number = 0
+    """``(line number, text)`` of each line, each at most :data:`MAX_LINE_BYTES` long, at most
+    :data:`MAX_LINES` lines and :data:`MAX_INPUT_BYTES` bytes in all (past a limit: an error,
+    and reading stops, without holding the line in memory)."""
+    number = size = 0
     while True:
         try:
             raw = handle.readline(MAX_LINE_BYTES + 1)
@@ -243,20 +248,28 @@ def _lines(handle: BinaryIO, file: str) -> Iterator[tuple[int, str] | InputError
         if not raw:
             return
         number += 1
+        size += len(raw)
         if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            # Reading stops here: the rest of the line may never end (/dev/zero, a pipe).
             yield InputError(
-                "line is too long",
+                "line is too long; reading stops here",
                 file=file,
                 line=number,
                 expected=f"at most {MAX_LINE_BYTES} bytes",
                 code="too-large",
             )
-            while raw and not raw.endswith(b"\n"):  # the rest of the line, piece by piece
-                try:
-                    raw = handle.readline(MAX_LINE_BYTES)
-                except OSError:
-                    return
-            continue
+            return
+        if number > MAX_LINES or size > MAX_INPUT_BYTES:  # blank and comment lines count too
+            yield InputError(
+                "file is too long; reading stops here",
+                file=file,
+                line=number,
+                expected=f"at most {MAX_LINES} lines and {MAX_INPUT_BYTES} bytes",
+                found=f"{number} lines and {size} bytes up to this line",
+                hint="split the file",
+                code="too-large",
+            )
+            return
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]  # a byte order mark (Windows editors write one) is not part of line 1
         try:

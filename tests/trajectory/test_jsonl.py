@@ -239,21 +239,37 @@ def test_an_integer_past_the_digit_limit_is_located(tmp_path: Path) -> None:
     assert (error.line, error.code) == (1, "too-large")
 
 
-def test_a_line_past_the_limit_is_skipped_without_being_held(
+def test_reading_stops_at_a_line_past_the_limit_without_holding_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The rest of a line past the limit may never end (/dev/zero, a pipe): reading stops
+    there, so a bad line after it is not reached."""
     monkeypatch.setattr(jsonl, "MAX_LINE_BYTES", 100)
     long = (
         '{"id": "b", "group": "g", "reward": 1, "steps": ['
         + ", ".join(['{"tokens": 1}'] * 20)
         + "]}"
     )
-    path = write(tmp_path, GOOD + "\n" + long + "\n" + GOOD.replace('"a"', '"c"') + "\n")
+    path = write(tmp_path, GOOD + "\n" + long + "\n" + "{not json\n")
     (error,) = errors_of(path)
     assert (error.line, error.code, error.expected) == (2, "too-large", "at most 100 bytes")
-    # the lines after it are still read: only that one is in error
+    assert error.message == "line is too long; reading stops here"
     monkeypatch.setattr(jsonl, "MAX_LINE_BYTES", 10_000)
-    assert len(load_trajectories(path).trajectories) == 3
+    assert [e.line for e in errors_of(path)] == [3]
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "found"),
+    [("MAX_LINES", 4, "5 lines and 5 bytes"), ("MAX_INPUT_BYTES", 3, "4 lines and 4 bytes")],
+)
+def test_blank_lines_count_against_the_file_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str, value: int, found: str
+) -> None:
+    """``yes '' | cactl trial --input -`` ends: every line counts, blank or not."""
+    monkeypatch.setattr(jsonl, limit, value)
+    (error,) = errors_of(write(tmp_path, "\n" * 10))
+    assert (error.message, error.code) == ("file is too long; reading stops here", "too-large")
+    assert error.found == f"{found} up to this line"
 
 
 def test_a_run_stops_at_the_trajectory_limit(
