@@ -29,7 +29,12 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 def sarif_uri(path: str) -> str:
     """A file path as a SARIF ``artifactLocation.uri``: forward slashes, percent-encoded
     (RFC 3986: a space is ``%20``, ``#`` and ``?`` are not taken for a fragment or a query)."""
-    return quote(path.replace("\\", "/"), safe="/:@!$&'()*+,;=-._~")
+    name = path.replace("\\", "/")
+    try:  # a name's undecodable bytes (os.fsdecode's surrogate escapes) are its bytes again
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that names no byte
+        raw = name.encode("utf-8", "backslashreplace")
+    return quote(raw, safe="/:@!$&'()*+,;=-._~")
 
 
 def errors_json(error: CactlError) -> str:

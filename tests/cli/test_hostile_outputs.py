@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from cactl.fileio import write_atomic
+from cactl.render.errors import sarif_uri
 from tests.audit.helpers import EXAMPLES
 from tests.cli.test_output_paths import WRITERS, _files, _invoke, _refused
 from tests.helpers import run
@@ -178,3 +179,25 @@ def test_sarif_uris_are_percent_encoded(tmp_path: Path) -> None:
         for r in sarif_run["results"]
     }
     assert uris == {expected}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a name with a byte that is not UTF-8")
+def test_a_name_that_is_not_utf8_is_a_located_error_in_sarif_with_its_bytes_in_the_uri(
+    tmp_path: Path,
+) -> None:
+    """``n\\xffx.yaml`` (os.fsdecode gives ``n\\udcffx.yaml``): the SARIF log reports the error
+    as a result whose URI carries the byte (%FF), not an internal UnicodeEncodeError."""
+    paper = os.path.join(os.fsencode(tmp_path), b"n\xffx.yaml")
+    shutil.copy(EXAMPLES / "gigpo.yaml", paper)
+    result = subprocess.run(  # the real streams (CliRunner's stdout refuses surrogates)
+        [sys.executable, "-m", "cactl", "audit", paper, "--format", "sarif"],
+        capture_output=True,
+        text=True,
+        errors="surrogateescape",
+        check=False,
+    )
+    assert result.returncode == 2 and "internal error" not in result.stderr
+    (sarif_run,) = json.loads(result.stdout)["runs"]
+    (found,) = sarif_run["results"]
+    uri = found["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert (found["ruleId"], uri) == ("bad-text", sarif_uri(str(tmp_path)) + "/n%FFx.yaml")
