@@ -209,6 +209,23 @@ def _degrade(stream: object) -> None:
             reconfigure(errors="cactl-escape")
 
 
+def _buffered(stream: Any) -> Any:
+    """``stream``, or where it writes straight to its file (``python -u``,
+    ``PYTHONUNBUFFERED``) the same stream over a buffer flushed at each line: a raw file takes
+    part of a write and drops the rest without an error (a file size limit, a full pipe
+    after a signal), where a buffer writes the rest and raises what stops it (EFBIG, ENOSPC),
+    so a lost report is a message and exit 2, not silently cut."""
+    raw = getattr(stream, "buffer", None)
+    if not isinstance(raw, io.RawIOBase):
+        return stream
+    return io.TextIOWrapper(
+        io.BufferedWriter(raw),
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=True,
+    )
+
+
 def _hold_on_devnull(fd: int) -> None:
     """Point descriptor ``fd`` at /dev/null (its stream failed, or it was closed)."""
     with contextlib.suppress(OSError):
@@ -223,6 +240,7 @@ def guard() -> None:
     a closed stderr's drops them); let the open ones escape what their encoding cannot write;
     make stderr a :class:`Messages` stream."""
     _failures.clear()
+    sys.stdout = _buffered(sys.stdout)
     _degrade(sys.stdout)
     _degrade(sys.stderr)
     streams = {0: sys.stdin, 1: sys.stdout, 2: sys.stderr}

@@ -170,3 +170,33 @@ def test_a_report_moved_to_a_closed_stderr_is_lost_output(tmp_path: Path) -> Non
     # with stderr open, the same run is exit 0 and the panel is on stderr
     again = _shell("cactl recommend -a agents=multi -a team_size=few --record -")
     assert again.returncode == 0 and "team_size" in again.stdout and "why" in again.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE and SIGXFSZ as on Linux")
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_a_report_cut_by_a_file_size_limit_is_a_message_and_exit_2(
+    tmp_path: Path, unbuffered: str
+) -> None:
+    """``prlimit --fsize=100 cactl methods list > f``: the report cannot be written whole.
+    With PYTHONUNBUFFERED a raw stdout takes 100 bytes and drops the rest without an error;
+    the report must still be said lost."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100, 100))
+
+    out = tmp_path / "out.txt"
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered, "NO_COLOR": "1"}
+    with open(out, "wb") as handle:
+        done = subprocess.run(
+            [sys.executable, "-m", "cactl", "methods", "list"],
+            stdout=handle,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            preexec_fn=limit,
+            check=False,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert done.stderr == "cactl: cannot write output: File too large\n"
