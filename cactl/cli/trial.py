@@ -20,7 +20,7 @@ from cactl.errors import InputError
 from cactl.fileio import write_atomic
 from cactl.render import trial as render
 from cactl.tasks.catalog import get_task_info, task_names
-from cactl.tasks.limits import check_lr, check_work
+from cactl.tasks.limits import check_lr, check_training, check_work
 
 if TYPE_CHECKING:  # torch: imported only when a trial runs
     from cactl.trial.runner import Trial
@@ -295,19 +295,19 @@ def _check_work(
     given: dict[str, dict[str, Any]],
     samples: int,
     samples_by: str,
-    continuations: bool = True,
+    training: tuple[int, int] | None = None,
 ) -> None:
     """Every task's run within the documented limits (cactl.tasks.limits), before any work
-    (and before torch is imported). ``continuations=False`` checks a lower bound, the work of
-    training one policy on samples without continuations; training checks its whole work
-    once it knows its estimators (cactl.trial.train.train_task)."""
+    (and before torch is imported). ``training``: ``(iterations, seeds)`` of --train, checked
+    for one estimator here; training checks all of its estimators once it knows them
+    (cactl.trial.train.train_task)."""
     from cactl.tasks import make_task
 
     for name in tasks:
         env = make_task(name, given[name])
-        check_work(
-            name, env, samples=samples, samples_by=samples_by, continuations=(continuations,)
-        )
+        check_work(name, env, samples=samples, samples_by=samples_by)
+        if training is not None:
+            check_training(name, env, iterations=training[0], seeds=training[1])
 
 
 def _train(
@@ -327,8 +327,7 @@ def _train(
     from cactl.trial.train import train_task
 
     given = runner.task_params(tasks, pairs)
-    by = f"--train={iterations} --seeds={seeds}"
-    _check_work(tasks, given, iterations * seeds, by, continuations=False)
+    _check_work(tasks, given, 1, "", training=(iterations, seeds))
     with _training_progress(iterations * seeds) as tick:
         runs = [
             train_task(

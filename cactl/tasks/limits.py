@@ -14,7 +14,6 @@ runs (its kernel checks the trajectories it gets). A run past a limit is exit 2 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 from cactl.errors import InputError
 from cactl.tasks.engine import Environment
@@ -23,10 +22,14 @@ from cactl.tasks.engine import Environment
 MAX_STEPS = 1_000_000
 #: Tokens of one sample (steps x tokens).
 MAX_TOKENS = 20_000_000
-#: Steps simulated in all: (1 + (branches + counterfactuals) x horizon) per sampled step, for
-#: every sample (training: per estimator, with the continuations only for an estimator that
-#: reads them). About 4 million a second on one core: a run at the limit takes about 12 s.
+#: Steps simulated in all by a trial: (1 + (branches + counterfactuals) x horizon) per sampled
+#: step, for every sample (--resamples). About 4 million a second on one core: a run at the
+#: limit takes about 12 s.
 MAX_WORK = 50_000_000
+#: Sampled steps trained on in all by --train: steps per sample x iterations x seeds x
+#: estimators (each estimator trains its own policy). About 35 us each on one core (the
+#: sample, its credit and the policy's update): a run at the limit takes about 18 s.
+MAX_TRAIN_STEPS = 500_000
 #: --lr of --train: a finite number in [0, MAX_LR].
 MAX_LR = 10.0
 #: Coalition values built in all (trajectories x 2^players for a task with players, every
@@ -37,14 +40,10 @@ MAX_COALITIONS = 500_000
 MAX_SHAPLEY_LOOKUPS = 1_000_000
 
 
-def work_of(
-    env: Environment, samples: int = 1, *, continuations: bool = True
-) -> tuple[int, int, int]:
-    """``(steps, tokens, simulated steps)`` of ``samples`` samples of the task; without
-    ``continuations`` the branches and counterfactuals are not simulated (a training sample
-    for an estimator that does not read them)."""
+def work_of(env: Environment, samples: int = 1) -> tuple[int, int, int]:
+    """``(steps, tokens, simulated steps)`` of ``samples`` samples of the task."""
     steps = env.groups * env.group_size * env.horizon
-    per_step = 1 + (env.branches + env.counterfactuals) * env.horizon if continuations else 1
+    per_step = 1 + (env.branches + env.counterfactuals) * env.horizon
     return steps, steps * env.tokens, steps * per_step * samples
 
 
@@ -63,21 +62,11 @@ def shapley_lookups(players: int, *, max_exact: int, permutations: int) -> int:
     return 1 << players if players <= max_exact else permutations * players
 
 
-def check_work(
-    name: str,
-    env: Environment,
-    *,
-    samples: int = 1,
-    samples_by: str = "",
-    continuations: Sequence[bool] = (True,),
-) -> None:
+def check_work(name: str, env: Environment, *, samples: int = 1, samples_by: str = "") -> None:
     """Refuse a run of task ``name`` past :data:`MAX_STEPS`, :data:`MAX_TOKENS`,
     :data:`MAX_WORK` or :data:`MAX_COALITIONS`; ``samples_by`` names the options that set
-    ``samples``, with their values (``--train=30 --seeds=2``). ``continuations`` has one entry
-    per policy trained on the samples (training: one per estimator, True where it reads the
-    branches or counterfactuals); one entry, True, for a trial, whose samples simulate them."""
-    steps, tokens, _ = work_of(env, samples)
-    work = sum(work_of(env, samples, continuations=each)[2] for each in continuations)
+    ``samples``, with their values (``--resamples=3``)."""
+    steps, tokens, work = work_of(env, samples)
     sizes = f"groups={env.groups} group_size={env.group_size} horizon={env.horizon}"
     if steps > MAX_STEPS:
         _refuse(name, "too many steps in one sample", sizes, f"at most {MAX_STEPS} steps", steps)
@@ -92,8 +81,6 @@ def check_work(
     if work > MAX_WORK:
         extra = f" branches={env.branches} counterfactuals={env.counterfactuals}"
         by = f" {samples_by}" if samples_by else ""
-        if len(continuations) > 1:
-            by += f" ({len(continuations)} estimators)"
         _refuse(
             name,
             "too much work for one run",
@@ -110,6 +97,25 @@ def check_work(
             f"groups={env.groups} group_size={env.group_size} {env.player_params()}{by}",
             f"at most {MAX_COALITIONS} coalition values",
             coalitions,
+        )
+
+
+def check_training(
+    name: str, env: Environment, *, iterations: int, seeds: int, estimators: int = 1
+) -> None:
+    """Refuse a ``--train`` run of task ``name`` past :data:`MAX_TRAIN_STEPS` (``estimators``
+    policies, each trained ``iterations`` times per seed)."""
+    steps = env.groups * env.group_size * env.horizon
+    trained = steps * iterations * seeds * estimators
+    if trained > MAX_TRAIN_STEPS:
+        each = f" ({estimators} estimators)" if estimators > 1 else ""
+        _refuse(
+            name,
+            "too much training for one run",
+            f"groups={env.groups} group_size={env.group_size} horizon={env.horizon} "
+            f"--train={iterations} --seeds={seeds}{each}",
+            f"at most {MAX_TRAIN_STEPS} sampled steps trained on",
+            trained,
         )
 
 

@@ -185,10 +185,6 @@ class TrainingRun:
         }
 
 
-#: The fields whose simulation is the continuations of a sample (see cactl.tasks.limits).
-CONTINUATIONS = frozenset({"branch_returns", "counterfactual_returns"})
-
-
 def train_task(
     task: str,
     params: dict[str, ParamValue],
@@ -210,7 +206,7 @@ def train_task(
     A named estimator that needs a field the task does not emit is an InputError.
     """
     from cactl.estimators.game_theoretic import MAX_EXACT_PLAYERS, PERMUTATIONS
-    from cactl.tasks.limits import check_shapley, check_work
+    from cactl.tasks.limits import check_shapley, check_training, check_work
     from cactl.trial.runner import choose_estimators
 
     env = make_task(task, params)
@@ -218,11 +214,9 @@ def train_task(
     check_work(task, env)  # the probe below: one sample, continuations included
     probe = rollout(env, random.Random(seed)).trajectories
     names, _ = choose_estimators(named, probe, compare=compare)
-    # Every estimator trains its own policy on samples that simulate the continuations only
-    # where it reads them (see train): the training's work, bounded before it starts.
+    # Every estimator trains its own policy: the training's work, bounded before it starts.
+    check_training(task, env, iterations=iterations, seeds=seeds, estimators=len(names))
     samples, samples_by = iterations * seeds, f"--train={iterations} --seeds={seeds}"
-    reads = [bool(set(get_info(name).requires) & CONTINUATIONS) for name in names]
-    check_work(task, env, samples=samples, samples_by=samples_by, continuations=reads)
     if env.players and "shapley" in names:
         check_shapley(
             task,

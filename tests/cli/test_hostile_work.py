@@ -66,24 +66,22 @@ def test_resamples_at_the_limit_run_and_past_it_are_refused(
     assert (error["code"], error["expected"]) == ("too-large", "at most 784 simulated steps")
 
 
-def test_training_counts_each_estimator_and_continuations_only_where_read(
+def test_training_counts_the_steps_each_estimators_policy_trains_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # TINY: 8 steps a sample; grpo trains on samples without continuations (8 simulated
-    # steps), vine reads branch returns (each step 1 + (8 + 4) x 4 = 49: 392 a sample, as
-    # the one probe sample that finds the task's fields, checked on its own).
-    monkeypatch.setattr(limits, "MAX_WORK", 392)
-    assert run("trial", *TINY, "--train", "49").exit_code == 0  # 49 x 8 = 392
-    assert _error("trial", *TINY, "--train", "50")["found"] == (
-        "400 from groups=1 group_size=2 horizon=4 branches=8 counterfactuals=4 --train=50 --seeds=1"
+    # TINY: 1 x 2 x 4 = 8 steps a sample; each estimator trains its own policy.
+    monkeypatch.setattr(limits, "MAX_TRAIN_STEPS", 8 * 6)
+    assert run("trial", *TINY, "--train", "3", "--seeds", "2").exit_code == 0
+    error = _error("trial", *TINY, "--train", "7")  # refused before torch is imported
+    assert (error["code"], error["expected"]) == (
+        "too-large",
+        "at most 48 sampled steps trained on",
     )
-    error = _error("trial", *TINY, "-e", "vine", "--train", "3")
+    assert error["found"] == "56 from groups=1 group_size=2 horizon=4 --train=7 --seeds=1"
+    error = _error("trial", *TINY, "-e", "vine", "--train", "6")
     assert error["found"] == (
-        f"{3 * 8 + 3 * 392} from groups=1 group_size=2 horizon=4 branches=8 counterfactuals=4 "
-        "--train=3 --seeds=1 (2 estimators)"
+        "96 from groups=1 group_size=2 horizon=4 --train=6 --seeds=1 (2 estimators)"
     )
-    monkeypatch.setattr(limits, "MAX_WORK", 3 * 8 + 3 * 392)
-    assert run("trial", *TINY, "-e", "vine", "--train", "3").exit_code == 0
 
 
 @pytest.mark.parametrize(
