@@ -71,6 +71,7 @@ def test_the_documented_limits_are_the_code_s() -> None:
     assert f"at most {limits.MAX_STEPS} steps" in section
     assert f"and {limits.MAX_TOKENS} tokens" in section
     assert f"at most {limits.MAX_WORK} steps in all" in section
+    assert f"trains on at most {limits.MAX_TRAIN_STEPS} sampled steps in all" in section
     assert f"in [0, {limits.MAX_LR:g}]" in section
     assert f"at most {limits.MAX_COALITIONS} coalition values in all" in section
     assert f"at most {limits.MAX_SHAPLEY_LOOKUPS} coalition values" in section
