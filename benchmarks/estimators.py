@@ -630,36 +630,28 @@ def _bench_trainer_mask(
         ),
     ]
     if not spans:
-        cases += [
-            (
-                "grpo_outcome_advantage",
-                lambda: trainer.compute_grpo_outcome_advantage(r, m, labels),
-                (lambda: core_algos.compute_grpo_outcome_advantage(r, m, index))
-                if verl_ok
-                else None,
-            ),
-            (
-                "grpo_outcome_advantage (vs verl's grpo_vectorized)",
-                lambda: trainer.compute_grpo_outcome_advantage(r, m, labels),
-                (lambda: core_algos.compute_grpo_vectorized_outcome_advantage(r, m, index))
-                if verl_ok
-                else None,
-            ),
-            (
-                "rloo_outcome_advantage",
-                lambda: trainer.compute_rloo_outcome_advantage(r, m, labels),
-                (lambda: core_algos.compute_rloo_outcome_advantage(r, m, index))
-                if verl_ok
-                else None,
-            ),
-            (
-                "rloo_outcome_advantage (vs verl's rloo_vectorized)",
-                lambda: trainer.compute_rloo_outcome_advantage(r, m, labels),
-                (lambda: core_algos.compute_rloo_vectorized_outcome_advantage(r, m, index))
-                if verl_ok
-                else None,
-            ),
+        # (row label, cactl's function, verl's function of the same sum) for the outcome
+        # estimators, each also against verl's vectorised version.
+        outcome = [
+            ("grpo", trainer.compute_grpo_outcome_advantage, "grpo"),
+            ("rloo", trainer.compute_rloo_outcome_advantage, "rloo"),
         ]
+        for name, ours, peer in outcome:
+            for label, verl_name in (
+                (f"{name}_outcome_advantage", f"compute_{peer}_outcome_advantage"),
+                (
+                    f"{name}_outcome_advantage (vs verl's {peer}_vectorized)",
+                    f"compute_{peer}_vectorized_outcome_advantage",
+                ),
+            ):
+                theirs = getattr(core_algos, verl_name) if verl_ok else None
+                cases.append(
+                    (
+                        label,
+                        lambda ours=ours: ours(r, m, labels),
+                        (lambda theirs=theirs: theirs(r, m, index)) if theirs else None,
+                    )
+                )
     for name, ours, theirs in cases:
         if theirs is None and "(vs" in name:
             continue

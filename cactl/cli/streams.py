@@ -72,13 +72,35 @@ class _Sink(io.TextIOBase):
         return True
 
 
-class Messages(io.TextIOBase):
-    """stderr for messages: writes go to ``target`` (None: stderr is closed) until one fails;
-    from then on, and for a closed stderr, messages are dropped and the run goes on."""
+class _OnStderr(io.TextIOBase):
+    """A stream that writes to ``target``, the real stderr (None: it is closed)."""
 
     def __init__(self, target: TextIO | None) -> None:
         super().__init__()
         self.target = target
+
+    def isatty(self) -> bool:
+        try:
+            return self.target is not None and self.target.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def fileno(self) -> int:
+        if self.target is None:
+            raise io.UnsupportedOperation("standard error is closed")
+        return self.target.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.target, "encoding", None) or "utf-8"
+
+
+class Messages(_OnStderr):
+    """stderr for messages: writes go to ``target`` (None: stderr is closed) until one fails;
+    from then on, and for a closed stderr, messages are dropped and the run goes on."""
 
     def write(self, text: str) -> int:
         if self.target is not None:
@@ -100,24 +122,6 @@ class Messages(io.TextIOBase):
         self.target = None
         _hold_on_devnull(2)  # what the failed stream still buffers is flushed there
 
-    def isatty(self) -> bool:
-        try:
-            return self.target is not None and self.target.isatty()
-        except (OSError, ValueError):
-            return False
-
-    def fileno(self) -> int:
-        if self.target is None:
-            raise io.UnsupportedOperation("standard error is closed")
-        return self.target.fileno()
-
-    def writable(self) -> bool:
-        return True
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return getattr(self.target, "encoding", None) or "utf-8"
-
     @property
     def errors(self) -> str | None:  # type: ignore[override]
         return getattr(self.target, "errors", None)
@@ -128,13 +132,9 @@ class Messages(io.TextIOBase):
         return getattr(self.target, name)
 
 
-class _Report(io.TextIOBase):
+class _Report(_OnStderr):
     """The report written on stderr (another output has stdout): a write that fails there is
     a lost report, raised as :class:`StreamClosed` of the ``report`` stream."""
-
-    def __init__(self, target: TextIO | None) -> None:
-        super().__init__()
-        self.target = target
 
     def write(self, text: str) -> int:
         try:
@@ -147,24 +147,6 @@ class _Report(io.TextIOBase):
             reason = getattr(exc, "strerror", None) or str(exc)
             raise StreamClosed("report", "standard error", code, reason) from None
         return len(text)
-
-    def isatty(self) -> bool:
-        try:
-            return self.target is not None and self.target.isatty()
-        except (OSError, ValueError):
-            return False
-
-    def fileno(self) -> int:
-        if self.target is None:
-            raise io.UnsupportedOperation("standard error is closed")
-        return self.target.fileno()
-
-    def writable(self) -> bool:
-        return True
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return getattr(self.target, "encoding", None) or "utf-8"
 
 
 def report_on_stderr() -> TextIO:

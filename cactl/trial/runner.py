@@ -363,7 +363,14 @@ def check_task_work(
     :mod:`cactl.tasks.limits`: the task's own work, and the ``shapley`` estimator's when it
     runs (named, or with ``compare`` on a task whose trajectories carry coalitions)."""
     check_work(task, env, samples=samples, samples_by=samples_by)
-    if env.players and ("shapley" in estimators or compare):
+    if "shapley" in estimators or compare:
+        check_shapley_work(task, env, samples, samples_by)
+
+
+def check_shapley_work(task: str, env: Environment, samples: int, samples_by: str) -> None:
+    """Refuse a ``shapley`` run on a task with players past its lookup limit, with the
+    kernel's own exact limit and permutation count (see :func:`cactl.tasks.limits.check_shapley`)."""
+    if env.players:
         check_shapley(
             task,
             env,

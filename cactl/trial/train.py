@@ -205,9 +205,8 @@ def train_task(
 
     A named estimator that needs a field the task does not emit is an InputError.
     """
-    from cactl.estimators.game_theoretic import MAX_EXACT_PLAYERS, PERMUTATIONS
-    from cactl.tasks.limits import check_shapley, check_training, check_work
-    from cactl.trial.runner import choose_estimators
+    from cactl.tasks.limits import check_training, check_work
+    from cactl.trial.runner import check_shapley_work, choose_estimators
 
     env = make_task(task, params)
     named = list(estimators) or ([] if compare else list(DEFAULT_ESTIMATORS))
@@ -216,16 +215,8 @@ def train_task(
     names, _ = choose_estimators(named, probe, compare=compare)
     # Every estimator trains its own policy: the training's work, bounded before it starts.
     check_training(task, env, iterations=iterations, seeds=seeds, estimators=len(names))
-    samples, samples_by = iterations * seeds, f"--train={iterations} --seeds={seeds}"
-    if env.players and "shapley" in names:
-        check_shapley(
-            task,
-            env,
-            max_exact=MAX_EXACT_PLAYERS,
-            permutations=PERMUTATIONS,
-            samples=samples,
-            samples_by=samples_by,
-        )
+    if "shapley" in names:
+        check_shapley_work(task, env, iterations * seeds, f"--train={iterations} --seeds={seeds}")
     run_seeds = list(range(seed, seed + seeds))
     curves = []
     for name in names:
